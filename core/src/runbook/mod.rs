@@ -1,0 +1,41 @@
+//! Markdown runbook -> [`Runbook`] model (parse, infer structure, lint).
+//!
+//! Parsing never fails: problems in the Markdown become [`Diagnostic`]s with a line.
+//! Only reading the file can fail, with a [`LoadError`].
+
+mod model;
+mod parse;
+
+use std::path::{Path, PathBuf};
+
+pub use model::*;
+
+/// Why a runbook file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 { path: PathBuf, offset: usize },
+}
+
+/// Parses runbook Markdown held in memory. `path` is recorded in the model only.
+pub fn parse_str(source: &str, path: Option<&Path>) -> Runbook {
+    parse::parse(source, path)
+}
+
+/// Reads and parses a runbook file.
+pub fn load(path: &Path) -> Result<Runbook, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 {
+        path: path.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    Ok(parse_str(&text, Some(path)))
+}
