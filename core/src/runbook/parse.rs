@@ -376,13 +376,15 @@ impl<'a> Builder<'a> {
                         line: node.line,
                     });
                 }
-                for url in infer::urls(&node.literal) {
-                    if block.kind == BlockKind::Shown && node.literal.trim() == url {
-                        c.links.push(Link {
-                            url,
-                            line: node.line,
-                        });
-                    }
+                let whole_url = infer::urls(&node.literal)
+                    .into_iter()
+                    .filter(|u| block.kind == BlockKind::Shown && node.literal.trim() == u);
+                let opened = node.literal.lines().filter_map(shell::open_url);
+                for url in whole_url.chain(opened) {
+                    c.links.push(Link {
+                        url,
+                        line: node.line,
+                    });
                 }
                 c.blocks.push(block);
             }
@@ -564,6 +566,14 @@ impl<'a> Builder<'a> {
         fenced: bool,
         substep: Option<usize>,
     ) -> CodeBlock {
+        // The raw fence line, not pulldown's info string: CommonMark applies backslash
+        // escapes there, which would corrupt JSON attributes such as `"/\\d+/"`.
+        let slice = self.body.get(node.range.clone()).unwrap_or("");
+        let info = if fenced {
+            raw_info(slice).unwrap_or(info)
+        } else {
+            info
+        };
         let parsed = parse_info(info);
         for e in &parsed.errors {
             self.diag(Severity::Error, node.line, e.clone());
@@ -575,7 +585,7 @@ impl<'a> Builder<'a> {
                 format!("unknown cell attribute `{key}` (kept, ignored)"),
             );
         }
-        if fenced && !fence_is_closed(self.body.get(node.range.clone()).unwrap_or("")) {
+        if fenced && !fence_is_closed(slice) {
             self.diag(
                 Severity::Error,
                 node.line,
@@ -752,6 +762,13 @@ fn classify_block(block: &mut CodeBlock, first_line: usize) {
             code.clone()
         }
         (None, true) if !console => block.source.clone(),
+        // `{"name": "x"}` with no language: a Runme cell, which runs in the shell.
+        (None, false) if lang.is_empty() && block.info.trim_start().starts_with('{') => {
+            block
+                .inferred
+                .push("cell attributes without a language: runs in the shell".into());
+            block.source.clone()
+        }
         _ => match &block.attributes.interpreter {
             Some(interpreter) => {
                 block
@@ -843,6 +860,13 @@ fn fill_commands(block: &mut CodeBlock, code: &str, first_line: usize) {
     if block.commands.is_empty() {
         block.kind = BlockKind::Shown;
     }
+}
+
+/// The info string as written on the opening fence line.
+fn raw_info(slice: &str) -> Option<&str> {
+    let first = slice.lines().next()?.trim_start();
+    let fence_char = first.chars().next()?;
+    Some(first.trim_start_matches(fence_char).trim())
 }
 
 fn fence_is_closed(slice: &str) -> bool {

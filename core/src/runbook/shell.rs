@@ -374,7 +374,8 @@ static ARITHMETIC: LazyLock<Regex> =
 pub fn tools(command: &str) -> Vec<String> {
     let mut scanner = Scanner::default();
     let mut tools: Vec<String> = Vec::new();
-    for line in command.lines() {
+    let joined = command.replace("\\\n", " ");
+    for line in joined.lines() {
         let Some(code) = scanner.feed(line) else {
             continue; // a heredoc body is data, not commands
         };
