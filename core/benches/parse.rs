@@ -1,6 +1,9 @@
 //! Parse speed: each fixture runbook (seed-sized, goal < 1 ms), and runbooks of 1, 2, 5
 //! and 10 MB built from them, to show time grows linearly with size. After criterion's
 //! own report, prints a table with each size's time per MB against the 1 MB baseline.
+//!
+//! `CUEDECK_BENCH_RUNBOOKS=dir-or-file[:...]` adds the runbooks found there (e.g.
+//! users' runbooks you have on disk) to the per-file benchmark.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -38,7 +41,36 @@ fn fixtures(c: &mut Criterion) {
             b.iter(|| runbook::parse_str(black_box(text), None))
         });
     }
+    for (name, text) in extra_runbooks() {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| runbook::parse_str(black_box(&text), None))
+        });
+    }
     g.finish();
+}
+
+/// Runbooks named by `CUEDECK_BENCH_RUNBOOKS` (files, or every file in a folder).
+fn extra_runbooks() -> Vec<(String, String)> {
+    let Ok(list) = std::env::var("CUEDECK_BENCH_RUNBOOKS") else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    for entry in std::env::split_paths(&list) {
+        match std::fs::read_dir(&entry) {
+            Ok(dir) => files.extend(dir.flatten().map(|e| e.path())),
+            Err(_) => files.push(entry),
+        }
+    }
+    files.sort();
+    files
+        .into_iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(&path).ok()?;
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            Some((name, text))
+        })
+        .collect()
 }
 
 fn large(c: &mut Criterion) {

@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use super::duration::{parse_clock_seconds, parse_duration_ms};
 use super::model::NoteKind;
@@ -20,6 +20,9 @@ static BUDGET: LazyLock<Regex> = LazyLock::new(|| {
 
 /// "Demo 1: Rate Limiting (1 minute)" -> ("Demo 1: Rate Limiting", 60).
 pub fn heading_budget(title: &str) -> Option<(String, u32)> {
+    if !title.trim_end().ends_with([')', ']']) {
+        return None;
+    }
     let caps = BUDGET.captures(title)?;
     let ms = parse_duration_ms(caps[1].trim_start_matches('~').trim())?;
     let whole = caps.get(0)?;
@@ -42,43 +45,31 @@ pub enum Label {
     Part,
 }
 
-static LABELS: LazyLock<Vec<(Regex, Label)>> = LazyLock::new(|| {
-    vec![
-        (
-            re(r"(?i)^talking\s+points?$"),
-            Label::Notes(NoteKind::TalkingPoint),
-        ),
-        (
-            re(r"(?i)^(what\s+to\s+)?call[\s-]*outs?\b"),
-            Label::Notes(NoteKind::CallOut),
-        ),
-        (
-            re(r"(?i)^key\s+(points?|takeaways?|messages?)$"),
-            Label::Notes(NoteKind::KeyPoint),
-        ),
-        (
-            re(
-                r"(?i)^(presentation|presenter|demo|speaker)\s+(tips?|notes?)$|^tips?$|^speaker\s+notes$|^notes$",
-            ),
-            Label::Notes(NoteKind::Tip),
-        ),
-        (re(r"(?i)questions?|^q\s*&\s*a$|^faqs?$"), Label::Questions),
-        (
-            re(r"(?i)^what\s+(are\s+we|we\s*'?re|is\s+being)\s+show(ing|n)\??$|^goal$|^pitch$"),
-            Label::Pitch,
-        ),
-        (
-            re(
-                r"(?i)^(expected\s+(results?|output)|results?|script\s+output|sample\s+output|output)$",
-            ),
-            Label::Expected,
-        ),
-        (
-            re(r"(?i)^(steps|metrics|commands|how|demo\s+steps)$"),
-            Label::Part,
-        ),
-    ]
+/// Label patterns, index-aligned with LABEL_KINDS; one pass over the text for all.
+static LABELS: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"(?i)^talking\s+points?$",
+        r"(?i)^(what\s+to\s+)?call[\s-]*outs?\b",
+        r"(?i)^key\s+(points?|takeaways?|messages?)$",
+        r"(?i)^(presentation|presenter|demo|speaker)\s+(tips?|notes?)$|^tips?$|^speaker\s+notes$|^notes$",
+        r"(?i)questions?|^q\s*&\s*a$|^faqs?$",
+        r"(?i)^what\s+(are\s+we|we\s*'?re|is\s+being)\s+show(ing|n)\??$|^goal$|^pitch$",
+        r"(?i)^(expected\s+(results?|output)|results?|script\s+output|sample\s+output|output)$",
+        r"(?i)^(steps|metrics|commands|how|demo\s+steps)$",
+    ])
+    .expect("static regex set")
 });
+
+const LABEL_KINDS: [Label; 8] = [
+    Label::Notes(NoteKind::TalkingPoint),
+    Label::Notes(NoteKind::CallOut),
+    Label::Notes(NoteKind::KeyPoint),
+    Label::Notes(NoteKind::Tip),
+    Label::Questions,
+    Label::Pitch,
+    Label::Expected,
+    Label::Part,
+];
 
 /// Classifies a heading or bold label ("**Talking Points:**").
 pub fn label(text: &str) -> Option<Label> {
@@ -86,10 +77,7 @@ pub fn label(text: &str) -> Option<Label> {
     if t.is_empty() || t.len() > 60 {
         return None;
     }
-    LABELS
-        .iter()
-        .find(|(re, _)| re.is_match(t))
-        .map(|(_, l)| *l)
+    LABELS.matches(t).into_iter().next().map(|i| LABEL_KINDS[i])
 }
 
 static REMARK: LazyLock<Regex> = LazyLock::new(|| {
@@ -112,17 +100,39 @@ pub fn presenter_remark(text: &str) -> Option<NoteKind> {
     })
 }
 
-static QA_INLINE: LazyLock<Regex> =
-    LazyLock::new(|| re(r#"(?is)^\s*Q\s*[:.]\s*(.+?)\s*(?:→|->|=>|—|–|\s-)\s*A\s*[:.]\s*(.+)$"#));
-static QA_ARROW: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?s)^\s*(.+?\?[\x22\u{201d}]?)\s*(?:→|->|=>)\s*(.+)$"));
-
 /// "Q: How? → A: Like so." / "Q: How? - A: Like so." / "How? → Like so." in one text.
+/// Written by hand rather than as one regex: lazy matching over long lines backtracks.
 pub fn qa_inline(text: &str) -> Option<(String, String)> {
-    let caps = QA_INLINE
-        .captures(text)
-        .or_else(|| QA_ARROW.captures(text))?;
-    Some((unquote(&caps[1]), caps[2].trim().to_string()))
+    let t = text.trim();
+    let prefixed = is_question_prefixed(t);
+    let (left, right) = match split_at_arrow(t) {
+        Some(parts) => parts,
+        None if prefixed => t.split_at(answer_marker(t)?),
+        None => return None,
+    };
+    let left = left.trim().trim_end_matches(['-', '—', '–']).trim_end();
+    let asks = left.trim_end_matches(['"', '\u{201d}']).ends_with('?');
+    if !prefixed && !asks {
+        return None;
+    }
+    let question = clean_question(left);
+    let answer = strip_answer_prefix(right).unwrap_or_else(|| right.trim().to_string());
+    (!question.is_empty() && !answer.is_empty()).then_some((question, answer))
+}
+
+fn split_at_arrow(t: &str) -> Option<(&str, &str)> {
+    ["→", "->", "=>"]
+        .iter()
+        .filter_map(|sep| t.find(sep).map(|i| (i, sep.len())))
+        .min()
+        .map(|(i, len)| (&t[..i], &t[i + len..]))
+}
+
+/// Where "A:" starts an answer: after white space or a dash.
+fn answer_marker(t: &str) -> Option<usize> {
+    t.match_indices("A:")
+        .map(|(i, _)| i)
+        .find(|&i| t[..i].ends_with(|c: char| c.is_whitespace() || matches!(c, '-' | '—' | '–')))
 }
 
 static Q_PREFIX: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)^\s*Q\s*[:.]\s*"));
@@ -157,7 +167,8 @@ static DOUBLE_QUOTED: LazyLock<Regex> = LazyLock::new(|| re(r#""([^"]{2,})""#));
 
 /// "You should see `X`" -> (sentence, Some(X)); "Look for logs saying "Became LEADER"".
 pub fn should_see(text: &str, code_spans: &[String]) -> Option<(String, Option<String>)> {
-    if !SHOULD_SEE.is_match(text) {
+    let lower = text.to_ascii_lowercase();
+    if !(lower.contains("should") || lower.contains("look")) || !SHOULD_SEE.is_match(text) {
         return None;
     }
     let quoted = code_spans
@@ -173,6 +184,9 @@ static TIME_RANGE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// "0:00-1:00" -> (0, 60).
 pub fn time_range(cell: &str) -> Option<(u32, u32)> {
+    if !cell.contains(':') {
+        return None;
+    }
     let caps = TIME_RANGE.captures(cell)?;
     let start = parse_clock_seconds(&caps[1])?;
     let end = parse_clock_seconds(&caps[2])?;
@@ -195,6 +209,9 @@ pub struct LocalUrl {
 }
 
 pub fn local_urls(text: &str) -> Vec<LocalUrl> {
+    if !text.contains("://") {
+        return Vec::new();
+    }
     LOCAL_URL
         .captures_iter(text)
         .filter_map(|c| {
@@ -215,6 +232,9 @@ pub fn local_urls(text: &str) -> Vec<LocalUrl> {
 }
 
 pub fn urls(text: &str) -> Vec<String> {
+    if !text.contains("://") {
+        return Vec::new();
+    }
     ANY_URL
         .find_iter(text)
         .map(|m| {

@@ -1,24 +1,15 @@
-//! A step's Markdown to sanitized HTML for the UI.
+//! A step's Markdown to safe HTML for the UI.
 //!
-//! Code blocks become placeholders the UI fills from the model (with Run buttons),
-//! and everything passes an allow-list sanitizer: a runbook is untrusted input, and
-//! nothing in it may run script in the window.
+//! Safe by construction rather than by cleaning afterwards: raw HTML in the runbook
+//! is rendered as visible text, link and image targets are limited to http(s),
+//! mailto and in-page anchors, and pulldown-cmark escapes all other text and
+//! attributes. A runbook is untrusted input; nothing in it may run script in the
+//! window (the UI sanitizes again, and the CSP forbids inline script).
+//! Code blocks become placeholders the UI fills from the model, with Run buttons.
 
-use std::sync::LazyLock;
-
-use pulldown_cmark::{html, Event, Parser, Tag, TagEnd};
+use pulldown_cmark::{html, CowStr, Event, Parser, Tag, TagEnd};
 
 use super::markdown::options;
-
-static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
-    let mut b = ammonia::Builder::default();
-    b.add_tags(["div"])
-        .add_tag_attributes("div", ["data-block"])
-        .add_allowed_classes("div", ["cue-block"])
-        .link_rel(Some("noopener noreferrer"))
-        .url_schemes(["http", "https", "mailto"].into_iter().collect());
-    b
-});
 
 /// Renders `markdown`; the n-th code block becomes a placeholder for `block_ids[n]`.
 pub fn step_html(markdown: &str, block_ids: &[String]) -> String {
@@ -32,7 +23,7 @@ pub fn step_html(markdown: &str, block_ids: &[String]) -> String {
             Some(Event::Html(
                 format!(
                     "<div class=\"cue-block\" data-block=\"{}\"></div>\n",
-                    escape_attr(id)
+                    escape(id)
                 )
                 .into(),
             ))
@@ -42,18 +33,64 @@ pub fn step_html(markdown: &str, block_ids: &[String]) -> String {
             None
         }
         _ if in_code => None,
+        // Raw HTML is shown as the text the author wrote, never interpreted.
+        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Some(Event::Start(Tag::Link {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        })),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Some(Event::Start(Tag::Image {
+            link_type,
+            dest_url: safe_url(dest_url),
+            title,
+            id,
+        })),
         other => Some(other),
     });
-    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut raw, events);
-    SANITIZER.clean(&raw).to_string()
+    let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut out, events);
+    out
 }
 
-fn escape_attr(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// Keeps http(s), mailto and `#anchor` targets; anything else (javascript:, data:,
+/// file:, relative paths that would navigate the app) becomes an inert `#`.
+fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
+    let lower = url.trim_start().to_ascii_lowercase();
+    let allowed = ["http://", "https://", "mailto:", "#"]
+        .iter()
+        .any(|p| lower.starts_with(p));
+    if allowed {
+        url
+    } else {
+        CowStr::Borrowed("#")
+    }
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -72,14 +109,33 @@ mod tests {
     }
 
     #[test]
-    fn script_never_survives() {
+    fn raw_html_is_shown_as_text() {
         let html = step_html(
-            "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))\n\n<div class=\"cue-block\" onclick=\"x()\">",
+            "<script>alert(1)</script>\n\nSee <img src=x onerror=alert(1)> here\n\n<div class=\"cue-block\" onclick=\"x()\">",
             &[],
         );
         assert!(!html.contains("<script"), "{html}");
-        assert!(!html.contains("onerror"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(!html.contains("<div"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn only_safe_link_targets_survive() {
+        let html = step_html(
+            "[a](javascript:alert(1)) [b](https://example.org) ![c](data:text/html,x) [d](#top) [e](other.md)",
+            &[],
+        );
         assert!(!html.contains("javascript:"), "{html}");
-        assert!(!html.contains("onclick"), "{html}");
+        assert!(!html.contains("data:"), "{html}");
+        assert!(!html.contains("other.md"), "{html}");
+        assert!(html.contains(r#"href="https://example.org""#), "{html}");
+        assert!(html.contains(r##"href="#top""##), "{html}");
+    }
+
+    #[test]
+    fn block_ids_are_escaped() {
+        let html = step_html("```\nx\n```\n", &["a\"><script>".into()]);
+        assert!(!html.contains("<script>"), "{html}");
     }
 }

@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 /// A top-level command found in a block, with the comment lines above it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,9 @@ static TERMINAL_MARKER: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `# Terminal 2` -> `Terminal 2`.
 pub fn terminal_marker(line: &str) -> Option<String> {
+    if !line.trim_start().starts_with('#') {
+        return None;
+    }
     let caps = TERMINAL_MARKER.captures(line)?;
     let kind = &caps[1];
     let mut kind_title = kind[..1].to_ascii_uppercase();
@@ -173,7 +176,12 @@ impl Scanner {
             return None;
         }
         let code = self.scan_quotes_and_groups(line);
-        for caps in HEREDOC.captures_iter(line) {
+        let heredocs: Vec<_> = if line.contains("<<") {
+            HEREDOC.captures_iter(line).collect()
+        } else {
+            Vec::new()
+        };
+        for caps in heredocs {
             let Some(whole) = caps.get(0) else { continue };
             let in_code = code.get(whole.start()..whole.start() + 2) == Some("<<");
             let here_string = line[..whole.start()].ends_with('<');
@@ -261,46 +269,33 @@ impl Scanner {
     }
 }
 
-static LONG_RUNNER: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
-    [
-        (
-            r"\bdocker[- ]compose\b[^|;&]*\bup\b",
-            "`docker compose up` without -d stays attached",
-        ),
-        (r"^\s*watch\s", "`watch` runs until stopped"),
-        (
-            r"\btail\s+(-[a-zA-Z]*[fF]\b|--follow)",
-            "`tail -f` runs until stopped",
-        ),
-        (
-            r"\bkubectl\s+(port-forward|logs\s+(-f|--follow))",
-            "kubectl stays attached",
-        ),
-        (
-            r"\b(npm|yarn|pnpm)\s+(run\s+)?(dev|start|serve)\b",
-            "a dev server runs until stopped",
-        ),
-        (
-            r"\b(uvicorn|gunicorn|hypercorn)\b",
-            "an app server runs until stopped",
-        ),
-        (
-            r"\b(flask\s+run|manage\.py\s+runserver|rails\s+s(erver)?\b)",
-            "an app server runs until stopped",
-        ),
-        (
-            r"-m\s+http\.server\b|\bserver\.(py|js|ts)\b|\bhttp-server\b",
-            "a server runs until stopped",
-        ),
-        (
-            r"\bjournalctl\b[^|;&]*\s-f\b",
-            "`journalctl -f` runs until stopped",
-        ),
-    ]
-    .into_iter()
-    .map(|(re, why)| (Regex::new(re).expect("static regex"), why))
-    .collect()
+/// Commands that never end on their own, and why (index-aligned with LONG_RUNNER_WHY).
+static LONG_RUNNER: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        r"\bdocker[- ]compose\b[^|;&]*\bup\b",
+        r"^\s*watch\s",
+        r"\btail\s+(-[a-zA-Z]*[fF]\b|--follow)",
+        r"\bkubectl\s+(port-forward|logs\s+(-f|--follow))",
+        r"\b(npm|yarn|pnpm)\s+(run\s+)?(dev|start|serve)\b",
+        r"\b(uvicorn|gunicorn|hypercorn)\b",
+        r"\b(flask\s+run|manage\.py\s+runserver|rails\s+s(erver)?\b)",
+        r"-m\s+http\.server\b|\bserver\.(py|js|ts)\b|\bhttp-server\b",
+        r"\bjournalctl\b[^|;&]*\s-f\b",
+    ])
+    .expect("static regex set")
 });
+
+const LONG_RUNNER_WHY: &[&str] = &[
+    "`docker compose up` without -d stays attached",
+    "`watch` runs until stopped",
+    "`tail -f` runs until stopped",
+    "kubectl stays attached",
+    "a dev server runs until stopped",
+    "an app server runs until stopped",
+    "an app server runs until stopped",
+    "a server runs until stopped",
+    "`journalctl -f` runs until stopped",
+];
 
 static DETACHED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s(-d|--detach|-[a-zA-Z]*d[a-zA-Z]*)\b").expect("static regex"));
@@ -308,9 +303,9 @@ static DETACHED: LazyLock<Regex> =
 /// Why `command` keeps running until stopped (a server, `watch`, `tail -f`), if it does.
 pub fn long_runner(command: &str) -> Option<&'static str> {
     let first_line = command.lines().next().unwrap_or("");
-    let (_, why) = LONG_RUNNER.iter().find(|(re, _)| re.is_match(first_line))?;
-    let detached_compose = why.starts_with("`docker compose up`") && DETACHED.is_match(first_line);
-    (!detached_compose).then_some(*why)
+    let index = LONG_RUNNER.matches(first_line).into_iter().next()?;
+    let detached_compose = index == 0 && DETACHED.is_match(first_line);
+    (!detached_compose).then(|| LONG_RUNNER_WHY[index])
 }
 
 const INTERPRETERS: &[&str] = &[
@@ -353,6 +348,13 @@ static OPEN_URL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `open "http://..."`: a browser URL, opened outside the app rather than run.
 pub fn open_url(command: &str) -> Option<String> {
+    let t = command.trim_start();
+    let opener = ["open ", "xdg-open ", "start "]
+        .iter()
+        .any(|p| t.starts_with(p));
+    if !opener || !t.contains("://") {
+        return None;
+    }
     OPEN_URL.captures(command.trim()).map(|c| c[1].to_string())
 }
 
