@@ -60,7 +60,8 @@ pub struct SessionOptions {
     /// Extra environment, on top of the app's own.
     pub env: Vec<(String, String)>,
     pub size: TermSize,
-    /// Rows of scrollback kept by the screen model.
+    /// Rows of scrollback kept by the screen model (snapshots show the visible
+    /// screen only; scrollback makes vt100 several times slower).
     pub scrollback: usize,
     pub batch: BatchLimits,
     pub flow: FlowLimits,
@@ -77,7 +78,7 @@ impl Default for SessionOptions {
             cwd: None,
             env: Vec::new(),
             size: TermSize::default(),
-            scrollback: 1000,
+            scrollback: 0,
             batch: BatchLimits::default(),
             flow: FlowLimits::default(),
             timeouts: Timeouts::default(),

@@ -46,25 +46,41 @@ impl TextStripper {
 
     /// Appends the text of `bytes` to `out`.
     pub fn feed(&mut self, bytes: &[u8], out: &mut String) {
-        for &b in bytes {
+        let mut i = 0;
+        while i < bytes.len() {
+            if self.state == State::Ground {
+                // Fast path: copy the run of printable bytes at once.
+                let run = bytes[i..]
+                    .iter()
+                    .position(|&b| b < 0x20 || b == 0x7f)
+                    .unwrap_or(bytes.len() - i);
+                self.plain.extend_from_slice(&bytes[i..i + run]);
+                i += run;
+                let Some(&b) = bytes.get(i) else { break };
+                self.state = self.control(b);
+                i += 1;
+                continue;
+            }
+            let b = bytes[i];
             self.state = match self.state {
-                State::Ground => self.ground(b),
+                State::Ground => self.control(b),
                 State::Esc => escape(b),
                 State::Csi if (0x40..=0x7e).contains(&b) => State::Ground,
                 State::Csi => State::Csi,
                 State::Osc | State::OscEsc => string_byte(b, State::Osc, State::OscEsc, self.state),
                 State::Str | State::StrEsc => string_byte(b, State::Str, State::StrEsc, self.state),
             };
+            i += 1;
         }
         decode_utf8(&mut self.plain, out);
     }
 
-    fn ground(&mut self, b: u8) -> State {
+    /// A control byte in the ground state.
+    fn control(&mut self, b: u8) -> State {
         match b {
             ESC => return State::Esc,
             b'\n' | b'\t' => self.plain.push(b),
-            0x00..=0x1f | 0x7f => {}
-            _ => self.plain.push(b),
+            _ => {}
         }
         State::Ground
     }
