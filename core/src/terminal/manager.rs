@@ -1,0 +1,86 @@
+//! The named terminals of a runbook: created on first use, closed together.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::error::Result;
+use super::runner::StopOutcome;
+use super::session::{Session, SessionOptions};
+use super::step::{StepOutcome, StepRequest};
+
+/// Owns every terminal. Dropping it closes them all: no process is left behind.
+#[derive(Debug)]
+pub struct TerminalManager {
+    defaults: SessionOptions,
+    sessions: Mutex<BTreeMap<String, Arc<Session>>>,
+}
+
+impl TerminalManager {
+    /// `defaults` is used for every terminal, its `name` replaced.
+    pub fn new(defaults: SessionOptions) -> Self {
+        Self {
+            defaults,
+            sessions: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Arc<Session>>> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The terminal `name`, started (and waited for at its first prompt) if needed.
+    /// A terminal whose shell has exited is replaced by a new one.
+    pub fn session(&self, name: &str) -> Result<Arc<Session>> {
+        let mut sessions = self.lock();
+        if let Some(s) = sessions.get(name) {
+            if !s.shared.tracker.lock().is_gone() {
+                return Ok(Arc::clone(s));
+            }
+        }
+        let options = SessionOptions {
+            name: name.to_string(),
+            ..self.defaults.clone()
+        };
+        let session = Arc::new(Session::spawn(options)?);
+        session.wait_ready(self.defaults.timeouts.startup)?;
+        sessions.insert(name.to_string(), Arc::clone(&session));
+        Ok(session)
+    }
+
+    /// The terminal `name`, if started.
+    pub fn get(&self, name: &str) -> Option<Arc<Session>> {
+        self.lock().get(name).cloned()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.lock().keys().cloned().collect()
+    }
+
+    /// Runs a step in its terminal, starting the terminal if needed.
+    pub fn run(&self, req: &StepRequest) -> Result<StepOutcome> {
+        self.session(&req.terminal)?.run(req)
+    }
+
+    /// Stops what runs in terminal `name`.
+    pub fn stop(&self, name: &str) -> Option<StopOutcome> {
+        self.get(name).map(|s| s.stop())
+    }
+
+    /// Closes terminal `name`; returns whether it existed.
+    pub fn close(&self, name: &str) -> bool {
+        let removed = self.lock().remove(name);
+        removed.map(|s| s.close()).is_some()
+    }
+
+    /// Closes every terminal. Returns how many processes survived (0 normally).
+    pub fn close_all(&self) -> usize {
+        let sessions = std::mem::take(&mut *self.lock());
+        sessions.values().map(|s| s.close()).sum()
+    }
+}
+
+impl Drop for TerminalManager {
+    fn drop(&mut self) {
+        self.close_all();
+    }
+}

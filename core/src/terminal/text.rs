@@ -1,0 +1,323 @@
+//! Plain text of terminal output, for expectations and each step's output.
+//!
+//! [`TextStripper`] drops escape sequences (CSI, OSC, DCS and friends) and control
+//! characters other than `\n` and `\t`, and decodes UTF-8 across chunk boundaries.
+//! [`TextWindow`] keeps the last part of that text with absolute positions, so a
+//! step's output and an expectation can be looked up by where they started.
+
+use crate::runbook::OutputPattern;
+
+use super::error::{Result, TerminalError};
+
+const ESC: u8 = 0x1b;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Ground,
+    Esc,
+    Csi,
+    Osc,
+    OscEsc,
+    /// DCS, SOS, PM, APC: a string ended by ST.
+    Str,
+    StrEsc,
+}
+
+/// Turns terminal output bytes into plain text.
+#[derive(Debug)]
+pub struct TextStripper {
+    state: State,
+    plain: Vec<u8>,
+}
+
+impl Default for TextStripper {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TextStripper {
+    pub fn new() -> Self {
+        Self {
+            state: State::Ground,
+            plain: Vec::new(),
+        }
+    }
+
+    /// Appends the text of `bytes` to `out`.
+    pub fn feed(&mut self, bytes: &[u8], out: &mut String) {
+        let mut i = 0;
+        while i < bytes.len() {
+            if self.state == State::Ground {
+                // Fast path: copy the run of printable bytes at once.
+                let run = bytes[i..]
+                    .iter()
+                    .position(|&b| b < 0x20 || b == 0x7f)
+                    .unwrap_or(bytes.len() - i);
+                self.plain.extend_from_slice(&bytes[i..i + run]);
+                i += run;
+                let Some(&b) = bytes.get(i) else { break };
+                self.state = self.control(b);
+                i += 1;
+                continue;
+            }
+            let b = bytes[i];
+            self.state = match self.state {
+                State::Ground => self.control(b),
+                State::Esc => escape(b),
+                State::Csi if (0x40..=0x7e).contains(&b) => State::Ground,
+                State::Csi => State::Csi,
+                State::Osc | State::OscEsc => string_byte(b, State::Osc, State::OscEsc, self.state),
+                State::Str | State::StrEsc => string_byte(b, State::Str, State::StrEsc, self.state),
+            };
+            i += 1;
+        }
+        decode_utf8(&mut self.plain, out);
+    }
+
+    /// A control byte in the ground state.
+    fn control(&mut self, b: u8) -> State {
+        match b {
+            ESC => return State::Esc,
+            b'\n' | b'\t' => self.plain.push(b),
+            _ => {}
+        }
+        State::Ground
+    }
+}
+
+fn escape(b: u8) -> State {
+    match b {
+        b'[' => State::Csi,
+        b']' => State::Osc,
+        b'P' | b'X' | b'^' | b'_' => State::Str,
+        // Intermediate bytes (`ESC ( B`): the final byte follows.
+        0x20..=0x2f | ESC => State::Esc,
+        _ => State::Ground,
+    }
+}
+
+/// One byte of an OSC or other string sequence, ended by BEL (OSC only) or ST.
+fn string_byte(b: u8, body: State, body_esc: State, current: State) -> State {
+    match (b, current == body_esc) {
+        (b'\\', true) => State::Ground,
+        (0x07, _) if body == State::Osc => State::Ground,
+        (ESC, _) => body_esc,
+        _ => body,
+    }
+}
+
+/// Moves the complete UTF-8 text of `bytes` into `out`, keeping an incomplete tail.
+fn decode_utf8(bytes: &mut Vec<u8>, out: &mut String) {
+    let mut start = 0;
+    while start < bytes.len() {
+        match std::str::from_utf8(&bytes[start..]) {
+            Ok(s) => {
+                out.push_str(s);
+                start = bytes.len();
+            }
+            Err(e) => {
+                let valid = start + e.valid_up_to();
+                if let Ok(s) = std::str::from_utf8(&bytes[start..valid]) {
+                    out.push_str(s);
+                }
+                match e.error_len() {
+                    Some(bad) => {
+                        out.push(char::REPLACEMENT_CHARACTER);
+                        start = valid + bad;
+                    }
+                    None => {
+                        start = valid;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    bytes.drain(..start);
+}
+
+/// The last `cap`..`2 * cap` bytes of a terminal's text, with absolute positions.
+#[derive(Debug)]
+pub struct TextWindow {
+    text: String,
+    dropped: usize,
+    cap: usize,
+}
+
+impl TextWindow {
+    pub fn new(cap: usize) -> Self {
+        Self {
+            text: String::new(),
+            dropped: 0,
+            cap,
+        }
+    }
+
+    /// The mutable tail, to append to; call [`TextWindow::trim`] afterwards.
+    pub fn text_mut(&mut self) -> &mut String {
+        &mut self.text
+    }
+
+    /// Forgets the oldest text once the window holds more than twice its capacity.
+    pub fn trim(&mut self) {
+        if self.text.len() > 2 * self.cap {
+            let cut = floor_char_boundary(&self.text, self.text.len() - self.cap);
+            self.text.drain(..cut);
+            self.dropped += cut;
+        }
+    }
+
+    /// Absolute position of the end of the text.
+    pub fn end(&self) -> usize {
+        self.dropped + self.text.len()
+    }
+
+    /// The text from absolute position `from` (or from the oldest text kept), and
+    /// whether some of it was already forgotten.
+    pub fn since(&self, from: usize) -> (&str, bool) {
+        let truncated = from < self.dropped;
+        let at = floor_char_boundary(&self.text, from.saturating_sub(self.dropped));
+        (&self.text[at..], truncated)
+    }
+}
+
+fn floor_char_boundary(s: &str, mut at: usize) -> usize {
+    if at >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// An `expect` pattern, compiled.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    Text(String),
+    Regex(regex::Regex),
+}
+
+/// How far back a new search starts before the text already searched, so that a
+/// regex match spanning two batches is still found.
+const REGEX_OVERLAP: usize = 4096;
+
+impl Matcher {
+    pub fn new(pattern: &OutputPattern) -> Result<Self> {
+        match pattern {
+            OutputPattern::Text(t) => Ok(Self::Text(t.clone())),
+            OutputPattern::Regex(r) => {
+                regex::Regex::new(r)
+                    .map(Self::Regex)
+                    .map_err(|e| TerminalError::InvalidPattern {
+                        pattern: r.clone(),
+                        reason: e.to_string(),
+                    })
+            }
+        }
+    }
+
+    pub fn is_match(&self, haystack: &str) -> bool {
+        match self {
+            Self::Text(t) => haystack.contains(t.as_str()),
+            Self::Regex(r) => r.is_match(haystack),
+        }
+    }
+
+    /// Bytes before the end of the previous search that a new search must cover again.
+    pub fn overlap(&self) -> usize {
+        match self {
+            Self::Text(t) => t.len(),
+            Self::Regex(_) => REGEX_OVERLAP,
+        }
+    }
+}
+
+/// Looks for a pattern in a [`TextWindow`] incrementally, from a given position.
+#[derive(Debug)]
+pub struct Watch {
+    matcher: Matcher,
+    from: usize,
+    searched_to: usize,
+}
+
+impl Watch {
+    pub fn new(matcher: Matcher, from: usize) -> Self {
+        Self {
+            matcher,
+            from,
+            searched_to: from,
+        }
+    }
+
+    /// Searches the text that arrived since the last call.
+    pub fn check(&mut self, window: &TextWindow) -> bool {
+        let start = self
+            .searched_to
+            .saturating_sub(self.matcher.overlap())
+            .max(self.from);
+        self.searched_to = window.end();
+        self.matcher.is_match(window.since(start).0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strip(chunks: &[&[u8]]) -> String {
+        let mut s = TextStripper::new();
+        let mut out = String::new();
+        for c in chunks {
+            s.feed(c, &mut out);
+        }
+        out
+    }
+
+    #[test]
+    fn escapes_and_controls_are_dropped() {
+        let bytes = b"\x1b[1;31mred\x1b[0m\r\n\x1b]0;title\x07\x1b]133;D;0\x1b\\\x1b(Bok\tdone\x1bP1$r\x1b\\";
+        assert_eq!(strip(&[bytes]), "red\nok\tdone");
+    }
+
+    #[test]
+    fn utf8_split_across_chunks_is_kept() {
+        let bytes = "héllo ✓".as_bytes();
+        for split in 0..bytes.len() {
+            let (a, b) = bytes.split_at(split);
+            assert_eq!(strip(&[a, b]), "héllo ✓");
+        }
+        assert_eq!(strip(&[b"a\xffb"]), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn window_keeps_positions_when_trimmed() {
+        let mut w = TextWindow::new(4);
+        w.text_mut().push_str("0123456789");
+        w.trim();
+        assert_eq!(w.end(), 10);
+        assert_eq!(w.since(8), ("89", false));
+        assert_eq!(w.since(0), ("6789", true));
+    }
+
+    #[test]
+    fn watch_finds_text_spanning_two_appends() {
+        let mut w = TextWindow::new(1024);
+        let mut watch = Watch::new(Matcher::Text("READY".into()), 0);
+        w.text_mut().push_str("starting... RE");
+        assert!(!watch.check(&w));
+        w.text_mut().push_str("ADY now");
+        assert!(watch.check(&w));
+        let mut re = Watch::new(
+            Matcher::new(&OutputPattern::Regex("port \\d+".into())).unwrap(),
+            w.end(),
+        );
+        assert!(
+            !re.check(&w),
+            "text before the watch started is not searched"
+        );
+        w.text_mut().push_str("listening on port 8080");
+        assert!(re.check(&w));
+    }
+}

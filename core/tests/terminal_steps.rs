@@ -1,0 +1,83 @@
+//! Real bash in real PTYs: commands typed at the prompt, their output and exit codes.
+
+mod terminal_common;
+
+use cuedeck_core::terminal::{ShellState, StepRequest, StepStatus};
+use terminal_common::{session, WAIT};
+
+#[test]
+fn user_rc_is_read_and_shell_reaches_a_prompt() {
+    let (s, _home) = session("main");
+    assert_eq!(s.state(), ShellState::Ready);
+    let out = s
+        .run_command("echo \"$CUEDECK_TEST_RC $TERM\"", WAIT)
+        .unwrap();
+    assert_eq!(out.status, StepStatus::Ok);
+    assert_eq!(out.output.trim(), "from-bashrc xterm-256color");
+}
+
+#[test]
+fn exit_codes_are_exact() {
+    let (s, _home) = session("main");
+    for (cmd, code) in [
+        ("true", 0),
+        ("false", 1),
+        ("no-such-command-xyz", 127),
+        ("(exit 42)", 42),
+    ] {
+        let out = s.run_command(cmd, WAIT).unwrap();
+        assert_eq!(out.exit_code, Some(code), "{cmd}: {out:?}");
+        let want = if code == 0 {
+            StepStatus::Ok
+        } else {
+            StepStatus::Failed
+        };
+        assert_eq!(out.status, want, "{cmd}");
+    }
+}
+
+#[test]
+fn env_and_cwd_persist_between_steps() {
+    let (s, home) = session("main");
+    let sub = home.path().join("sub dir");
+    std::fs::create_dir(&sub).unwrap();
+    s.run_command("export VALID_JWT=abc.def.ghi", WAIT).unwrap();
+    s.run_command("cd 'sub dir'", WAIT).unwrap();
+    let out = s.run_command("echo \"$VALID_JWT\"; pwd", WAIT).unwrap();
+    let lines: Vec<&str> = out.output.lines().collect();
+    assert_eq!(lines, vec!["abc.def.ghi", sub.to_str().unwrap()]);
+}
+
+#[test]
+fn heredoc_and_multi_line_commands_run_whole() {
+    let (s, _home) = session("main");
+    let heredoc = "cat <<'EOF' | tr a-z A-Z\nfirst line\nsecond $HOME line\nEOF";
+    let out = s.run_command(heredoc, WAIT).unwrap();
+    assert_eq!(out.status, StepStatus::Ok);
+    assert_eq!(out.output, "FIRST LINE\nSECOND $HOME LINE\n");
+    let multi = "for i in 1 2 3; do\n  echo \"n=$i\"\ndone\necho \\\n  continued";
+    let out = s.run_command(multi, WAIT).unwrap();
+    assert_eq!(out.output, "n=1\nn=2\nn=3\ncontinued\n", "{out:?}");
+}
+
+#[test]
+fn a_block_stops_at_its_first_failing_command() {
+    let (s, _home) = session("main");
+    let req = StepRequest::commands("main", ["echo one", "false", "echo never"]);
+    let out = s.run(&req).unwrap();
+    assert_eq!(out.status, StepStatus::Failed);
+    assert_eq!(out.exit_code, Some(1));
+    assert_eq!(out.commands.len(), 2);
+    assert_eq!(out.commands[0].output, "one\n");
+}
+
+#[test]
+fn a_syntax_error_fails_with_code_2() {
+    let (s, _home) = session("main");
+    let out = s.run_command("if then fi", WAIT).unwrap();
+    assert_eq!(out.exit_code, Some(2), "{out:?}");
+    assert_eq!(
+        s.run_command("echo still here", WAIT).unwrap().output,
+        "still here\n"
+    );
+}
