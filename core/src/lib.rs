@@ -5,4 +5,5 @@
 
 pub mod cli;
 pub mod runbook;
+pub mod show;
 pub mod terminal;

@@ -1,4 +1,5 @@
-//! The `cuedeck` command line: `cuedeck check RUNBOOK` lints a runbook and prints its outline.
+//! The `cuedeck` command line: `check` lints a runbook and prints its outline;
+//! `rehearse` runs it headless in real terminals.
 
 use std::process::ExitCode;
 
@@ -21,6 +22,8 @@ struct Args {
 enum Command {
     /// Print a runbook's outline and lint findings (exit 0 clean, 1 on errors, 2 unreadable).
     Check(cli::check::CheckArgs),
+    /// Run every runnable step in real terminals and report (exit 1 if any failed).
+    Rehearse(cli::rehearse::RehearseArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,5 +37,6 @@ fn main() -> ExitCode {
     let args = Args::parse();
     match args.command {
         Command::Check(a) => cli::check::run(&a),
+        Command::Rehearse(a) => cli::rehearse::run(&a),
     }
 }

@@ -1,3 +1,4 @@
 //! The `cuedeck` subcommands. Each returns the process exit code.
 
 pub mod check;
+pub mod rehearse;

@@ -1,0 +1,202 @@
+//! `cuedeck rehearse RUNBOOK [--from STEP] [--only STEP,...] [--json]`: runs every
+//! runnable step in real terminals, headless, and reports each step's status, exit
+//! code, duration and expectations. Exits 1 when any step failed, 2 when the runbook
+//! cannot be read or has errors.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use crate::runbook::{self, lint, FrontMatter, Runbook, Severity};
+use crate::show::run_all::{self, Report, Selection, StepResult};
+use crate::terminal::{SessionOptions, ShellKind, StepStatus, TerminalManager};
+
+use super::check::clock;
+
+#[derive(Debug, clap::Args)]
+pub struct RehearseArgs {
+    /// The Markdown runbook to rehearse.
+    pub runbook: PathBuf,
+    /// Start at this step (its id, number, or title).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Run only these steps (ids, numbers or titles, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Stop at the first failing step (by default every step runs and is reported).
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &RehearseArgs) -> ExitCode {
+    let runbook = match runbook::load(&args.runbook) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let file = args.runbook.display().to_string();
+    let errors: Vec<_> = lint::lint(&runbook)
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        for d in errors {
+            eprintln!("{file}:{}: error: {}", d.line, d.message);
+        }
+        eprintln!("error: fix the runbook before rehearsing it (`cuedeck check {file}`)");
+        return ExitCode::from(2);
+    }
+    let manager = Arc::new(TerminalManager::new(session_options(
+        &runbook.front_matter,
+        &args.runbook,
+    )));
+    close_on_interrupt(&manager);
+    let selection = Selection {
+        from: args.from.clone(),
+        only: args.only.clone(),
+        fail_fast: args.fail_fast,
+    };
+    let json = args.json;
+    let result = run_all::run_all(&runbook, &manager, &selection, |step| {
+        if !json {
+            eprintln!("{}", progress_line(step));
+        }
+    });
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if json {
+        match serde_json::to_string_pretty(&report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("error: cannot encode the report: {e}"),
+        }
+    } else {
+        print!("{}", table(&runbook, &report));
+    }
+    ExitCode::from(u8::from(report.failed() > 0))
+}
+
+/// Terminals start in the runbook's folder (or its front matter `cwd`, relative to it),
+/// with its front matter `shell` and `env`.
+fn session_options(fm: &FrontMatter, path: &Path) -> SessionOptions {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let folder = folder
+        .canonicalize()
+        .unwrap_or_else(|_| folder.to_path_buf());
+    let cwd = fm.cwd.as_ref().map_or(folder.clone(), |c| folder.join(c));
+    SessionOptions {
+        shell: fm
+            .shell
+            .as_deref()
+            .and_then(ShellKind::from_name)
+            .unwrap_or_else(ShellKind::from_env),
+        cwd: Some(cwd),
+        env: fm.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        ..SessionOptions::default()
+    }
+}
+
+/// Ctrl-C closes every terminal (their shells run in sessions of their own and would
+/// not see the signal), then exits.
+fn close_on_interrupt(manager: &Arc<TerminalManager>) {
+    let manager = Arc::clone(manager);
+    let installed = ctrlc::set_handler(move || {
+        let left = manager.close_all();
+        eprintln!("\ninterrupted: terminals closed ({left} processes left)");
+        std::process::exit(130);
+    });
+    if let Err(e) = installed {
+        tracing::warn!("cannot handle Ctrl-C: {e}");
+    }
+}
+
+fn status_word(status: StepStatus) -> &'static str {
+    match status {
+        StepStatus::Ok => "ok",
+        StepStatus::Failed => "FAILED",
+        StepStatus::TimedOut => "TIMED OUT",
+        StepStatus::Stopped => "stopped",
+        StepStatus::Ready => "ready",
+    }
+}
+
+fn seconds(ms: u64) -> String {
+    format!("{:.1}s", ms as f64 / 1000.0)
+}
+
+fn progress_line(s: &StepResult) -> String {
+    let code = s
+        .exit_code
+        .map_or(String::new(), |c| format!(" (exit {c})"));
+    format!(
+        "{:>3}. {} — {}{code} in {}",
+        s.number,
+        s.title,
+        status_word(s.status),
+        seconds(s.duration_ms)
+    )
+}
+
+fn table(runbook: &Runbook, report: &Report) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "\nrehearsal of \"{}\"\n", runbook.title);
+    let _ = writeln!(
+        o,
+        "{:>3}  {:<42} {:<10} {:>4} {:>8} {:>7}  {}",
+        "#", "step", "status", "exit", "time", "expect", "budget"
+    );
+    for s in &report.steps {
+        let title: String = s.title.chars().take(42).collect();
+        let exit = s.exit_code.map_or("-".to_string(), |c| c.to_string());
+        let expect = s
+            .expectations_met
+            .map_or("-".to_string(), |(met, of)| format!("{met}/{of}"));
+        let budget = runbook
+            .steps
+            .get(s.number - 1)
+            .and_then(|st| st.budget)
+            .map_or("-".to_string(), |b| clock(b.seconds));
+        let _ = writeln!(
+            o,
+            "{:>3}  {:<42} {:<10} {:>4} {:>8} {:>7}  {}",
+            s.number,
+            title,
+            status_word(s.status),
+            exit,
+            seconds(s.duration_ms),
+            expect,
+            budget
+        );
+        if let Some(m) = &s.message {
+            let _ = writeln!(o, "     {m}");
+        }
+    }
+    let failed = report.failed();
+    let _ = writeln!(
+        o,
+        "\n{} steps, {} ok, {failed} failed",
+        report.steps.len(),
+        report.steps.len() - failed
+    );
+    if report.leftover_processes > 0 {
+        let _ = writeln!(
+            o,
+            "warning: {} processes survived closing the terminals",
+            report.leftover_processes
+        );
+    }
+    o
+}

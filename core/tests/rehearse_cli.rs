@@ -1,0 +1,131 @@
+//! `cuedeck rehearse` as a user runs it: real bash in real PTYs, the report, exit codes,
+//! and no process left behind.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn rehearse(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cuedeck"))
+        .arg("rehearse")
+        .args(args)
+        .output()
+        .expect("cuedeck runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn scratch(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cuedeck-rehearse-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let path = dir.join("runbook.md");
+    std::fs::write(&path, text).expect("write runbook");
+    path
+}
+
+const MIXED: &str = r#"# Mixed
+
+## Works
+
+```bash
+export GREETING=hello
+echo "$GREETING from $(basename "$PWD")"
+```
+
+You should see `hello from`.
+
+## Fails
+
+```bash
+ls /cuedeck/no/such/dir
+```
+
+## Missing tool
+
+```bash
+cuedeck-no-such-tool --version
+```
+
+## Server (optional)
+
+```bash
+python3 -m http.server 0
+```
+
+## Env persists
+
+```bash
+test "$GREETING" = hello && echo persisted
+```
+"#;
+
+#[test]
+fn reports_each_step_with_exact_exit_codes() {
+    let path = scratch("mixed", MIXED);
+    let (code, out, err) = rehearse(&["--json", &path.display().to_string()]);
+    assert_eq!(code, 1, "a failed step makes the exit code 1\n{out}\n{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    let steps = report["steps"].as_array().expect("steps");
+    let row = |title: &str| {
+        steps
+            .iter()
+            .find(|s| s["title"] == title)
+            .unwrap_or_else(|| panic!("no {title} in {out}"))
+    };
+    assert_eq!(row("Works")["status"], "ok");
+    assert_eq!(row("Works")["exitCode"], 0);
+    assert_eq!(row("Works")["expectationsMet"], serde_json::json!([1, 1]));
+    assert_eq!(row("Fails")["status"], "failed");
+    assert_eq!(row("Fails")["exitCode"], 2);
+    assert_eq!(row("Missing tool")["exitCode"], 127);
+    assert_eq!(row("Env persists")["status"], "ok");
+    assert!(
+        steps.iter().all(|s| s["title"] != "Server (optional)"),
+        "optional steps stay out of a rehearsal"
+    );
+    assert_eq!(report["leftoverProcesses"], 0);
+}
+
+#[test]
+fn fail_fast_stops_at_the_first_failure_and_only_selects() {
+    let path = scratch("select", MIXED).display().to_string();
+    let (_, out, _) = rehearse(&["--json", "--fail-fast", &path]);
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    assert_eq!(report["steps"].as_array().map(Vec::len), Some(2));
+
+    let (code, out, _) = rehearse(&["--json", "--only", "works,5", &path]);
+    assert_eq!(code, 0, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    let titles: Vec<&str> = report["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["title"].as_str())
+        .collect();
+    assert_eq!(titles, vec!["Works", "Env persists"]);
+
+    let (code, _, err) = rehearse(&["--from", "no-such-step", &path]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no step matches `no-such-step`"), "{err}");
+}
+
+#[test]
+fn the_tour_rehearses_green() {
+    let tour = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runbooks/tour.md");
+    let (code, out, err) = rehearse(&[&tour.display().to_string()]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("0 failed"), "{out}");
+}
+
+#[test]
+fn broken_runbooks_are_refused_with_file_and_line() {
+    let path = scratch(
+        "broken",
+        "# B\n\n## S\n\n```bash {\"name\": }\necho x\n```\n",
+    );
+    let (code, _, err) = rehearse(&[&path.display().to_string()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("runbook.md:5: error: invalid JSON"), "{err}");
+}
