@@ -155,8 +155,8 @@ fn table(runbook: &Runbook, report: &Report) -> String {
     let _ = writeln!(o, "\nrehearsal of \"{}\"\n", runbook.title);
     let _ = writeln!(
         o,
-        "{:>3}  {:<42} {:<10} {:>4} {:>8} {:>7}  {}",
-        "#", "step", "status", "exit", "time", "expect", "budget"
+        "{:>3}  {:<42} {:<10} {:>4} {:>8} {:>7}  budget",
+        "#", "step", "status", "exit", "time", "expect"
     );
     for s in &report.steps {
         let title: String = s.title.chars().take(42).collect();

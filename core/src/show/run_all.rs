@@ -178,12 +178,9 @@ fn run_step(runbook: &Runbook, index: usize, manager: &TerminalManager) -> StepR
             outcomes,
         });
     }
-    let last_failure = blocks
-        .iter()
-        .flat_map(|b| &b.outcomes)
-        .filter(|o| is_failure(o.status))
-        .last();
-    let last = blocks.iter().flat_map(|b| &b.outcomes).last();
+    let mut outcomes = blocks.iter().flat_map(|b| &b.outcomes);
+    let last_failure = outcomes.clone().rfind(|o| is_failure(o.status));
+    let last = outcomes.next_back();
     let deciding = last_failure.or(last);
     StepResult {
         number: index + 1,
