@@ -4,7 +4,6 @@
 //! runnable blocks or presenter content; a section whose heading is a label ("Talking
 //! Points", "Steps", "What Are We Showing?") belongs to its parent's step, and a
 //! heading with a time budget ("Demo 1 (1 minute)") owns everything beneath it.
-
 //!
 //! - [`sections`]: heading sections, and which step owns each.
 //! - [`steps`]: presenter content gathered into steps (notes, Q&A, expectations, ...).
