@@ -141,3 +141,27 @@ fn a_late_sink_gets_the_screen_then_the_stream_with_step_markers() {
         "OSC 133 marks stay in the bytes"
     );
 }
+
+#[test]
+fn zsh_and_sh_report_exit_codes_too() {
+    use cuedeck_core::terminal::ShellKind;
+    for kind in [ShellKind::Zsh, ShellKind::Sh] {
+        if kind == ShellKind::Zsh && which::which("zsh").is_err() {
+            continue;
+        }
+        let home = terminal_common::home();
+        let opts = cuedeck_core::terminal::SessionOptions {
+            shell: kind,
+            ..terminal_common::options("main", home.path())
+        };
+        let s = cuedeck_core::terminal::Session::spawn(opts).unwrap();
+        s.wait_ready(WAIT)
+            .unwrap_or_else(|e| panic!("{kind:?}: {e}\n{}", s.recent_text()));
+        s.run_command("cd /tmp && X=42", WAIT).unwrap();
+        let out = s.run_command("echo \"$X $PWD\"; (exit 3)", WAIT).unwrap();
+        assert_eq!(out.exit_code, Some(3), "{kind:?}");
+        assert_eq!(out.output, "42 /tmp\n", "{kind:?}");
+        let heredoc = s.run_command("cat <<EOF\nhere $X\nEOF", WAIT).unwrap();
+        assert_eq!(heredoc.output, "here 42\n", "{kind:?}");
+    }
+}
