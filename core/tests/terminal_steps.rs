@@ -81,3 +81,87 @@ fn a_syntax_error_fails_with_code_2() {
         "still here\n"
     );
 }
+
+#[test]
+fn login_shell_reads_the_profile_and_the_bashrc() {
+    let home = terminal_common::home();
+    std::fs::write(home.path().join(".profile"), "export FROM_PROFILE=yes\n").unwrap();
+    let opts = cuedeck_core::terminal::SessionOptions {
+        login: true,
+        ..terminal_common::options("main", home.path())
+    };
+    let s = cuedeck_core::terminal::Session::spawn(opts).unwrap();
+    s.wait_ready(WAIT).unwrap();
+    let out = s
+        .run_command("echo $FROM_PROFILE $CUEDECK_TEST_RC", WAIT)
+        .unwrap();
+    assert_eq!(out.output, "yes from-bashrc\n");
+}
+
+#[derive(Default)]
+struct Recorder {
+    events: Vec<String>,
+    bytes: Vec<u8>,
+}
+
+struct Shared(std::sync::Arc<std::sync::Mutex<Recorder>>);
+
+impl cuedeck_core::terminal::OutputSink for Shared {
+    fn on_output(&mut self, bytes: &[u8], _at: std::time::Duration) {
+        self.0.lock().unwrap().bytes.extend_from_slice(bytes);
+    }
+    fn on_marker(&mut self, label: &str, _at: std::time::Duration) {
+        let mut r = self.0.lock().unwrap();
+        let event = format!("marker {label} after {}", !r.bytes.is_empty());
+        r.events.push(event);
+    }
+}
+
+#[test]
+fn a_late_sink_gets_the_screen_then_the_stream_with_step_markers() {
+    let (s, _home) = session("main");
+    s.run_command("echo before-attach", WAIT).unwrap();
+    let rec = std::sync::Arc::new(std::sync::Mutex::new(Recorder::default()));
+    let (_, snapshot) = s.attach(
+        Box::new(Shared(std::sync::Arc::clone(&rec))),
+        cuedeck_core::terminal::Acknowledge::Never,
+    );
+    assert!(snapshot.text.contains("before-attach"), "{snapshot:?}");
+    let req = StepRequest::commands("main", ["echo after-attach"]).with_label("step-1");
+    assert_eq!(s.run(&req).unwrap().status, StepStatus::Ok);
+    let r = rec.lock().unwrap();
+    assert_eq!(
+        r.events,
+        vec!["marker step-1 after false", "marker step-1 (ok) after true"]
+    );
+    let text = String::from_utf8_lossy(&r.bytes);
+    assert!(text.contains("after-attach") && !text.contains("before-attach"));
+    assert!(
+        text.contains("\x1b]133;D;0\x07"),
+        "OSC 133 marks stay in the bytes"
+    );
+}
+
+#[test]
+fn zsh_and_sh_report_exit_codes_too() {
+    use cuedeck_core::terminal::ShellKind;
+    for kind in [ShellKind::Zsh, ShellKind::Sh] {
+        if kind == ShellKind::Zsh && which::which("zsh").is_err() {
+            continue;
+        }
+        let home = terminal_common::home();
+        let opts = cuedeck_core::terminal::SessionOptions {
+            shell: kind,
+            ..terminal_common::options("main", home.path())
+        };
+        let s = cuedeck_core::terminal::Session::spawn(opts).unwrap();
+        s.wait_ready(WAIT)
+            .unwrap_or_else(|e| panic!("{kind:?}: {e}\n{}", s.recent_text()));
+        s.run_command("cd /tmp && X=42", WAIT).unwrap();
+        let out = s.run_command("echo \"$X $PWD\"; (exit 3)", WAIT).unwrap();
+        assert_eq!(out.exit_code, Some(3), "{kind:?}");
+        assert_eq!(out.output, "42 /tmp\n", "{kind:?}");
+        let heredoc = s.run_command("cat <<EOF\nhere $X\nEOF", WAIT).unwrap();
+        assert_eq!(heredoc.output, "here 42\n", "{kind:?}");
+    }
+}

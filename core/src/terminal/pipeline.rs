@@ -10,6 +10,7 @@
 //! memory stays bounded and nothing is dropped: the child blocks on its writes.
 
 use std::io::Read;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -42,12 +43,22 @@ impl Outputs {
         }
     }
 
-    fn deliver(&mut self, batch: &[u8], started: Instant) {
+    /// Feeds the screen and every sink. A sink that panics is detached (its id is
+    /// returned); the terminal and the other sinks go on.
+    fn deliver(&mut self, batch: &[u8], started: Instant) -> Vec<SinkId> {
         self.screen.feed(batch);
         let at = started.elapsed();
-        for (_, sink) in &mut self.sinks {
-            sink.on_output(batch, at);
-        }
+        let mut failed = Vec::new();
+        self.sinks.retain_mut(|(id, sink)| {
+            let call = AssertUnwindSafe(|| sink.on_output(batch, at));
+            let ok = std::panic::catch_unwind(call).is_ok();
+            if !ok {
+                tracing::error!(sink = id.0, "an output sink panicked: detached");
+                failed.push(*id);
+            }
+            ok
+        });
+        failed
     }
 
     pub fn add(&mut self, id: SinkId, sink: Box<dyn OutputSink>) {
@@ -198,7 +209,10 @@ impl Pipeline {
         }
         self.marks.clear();
         self.scanner.scan(&batch, &mut self.marks);
-        self.shared.outputs().deliver(&batch, self.shared.started);
+        let failed = self.shared.outputs().deliver(&batch, self.shared.started);
+        for id in failed {
+            self.shared.flow.remove_consumer(id.0);
+        }
         self.shared.flow.on_delivered(batch.len());
         self.shared.tracker.on_batch(&batch, &self.marks);
     }

@@ -87,10 +87,13 @@ impl Integration {
             ShellKind::Bash | ShellKind::Sh => {
                 let rc = write_file(dir.path(), "bashrc", BASH_RC)?;
                 if kind == ShellKind::Sh {
+                    // In POSIX mode an interactive bash reads `$ENV`, not `--rcfile`.
+                    cmd.env("ENV", &rc);
                     cmd.arg("--posix");
+                } else {
+                    cmd.arg("--rcfile");
+                    cmd.arg(rc);
                 }
-                cmd.arg("--rcfile");
-                cmd.arg(rc);
                 cmd.arg("-i");
             }
             ShellKind::Zsh => {
@@ -119,6 +122,7 @@ fn write_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
 
 /// bash: the user's files first, then the marks.
 const BASH_RC: &str = r#"# Written by Cuedeck: your own start-up files, then OSC 133 prompt marks.
+unset ENV
 if [ -n "${CUEDECK_LOGIN-}" ]; then
   unset CUEDECK_LOGIN
   [ -r /etc/profile ] && . /etc/profile

@@ -2,6 +2,8 @@
 //!
 //! [`TextStripper`] drops escape sequences (CSI, OSC, DCS and friends) and control
 //! characters other than `\n` and `\t`, and decodes UTF-8 across chunk boundaries.
+//! A carriage return not followed by a newline rewinds the current line, as on a
+//! screen: a progress bar leaves its last state, zsh's partial-line mark nothing.
 //! [`TextWindow`] keeps the last part of that text with absolute positions, so a
 //! step's output and an expectation can be looked up by where they started.
 
@@ -28,6 +30,8 @@ enum State {
 pub struct TextStripper {
     state: State,
     plain: Vec<u8>,
+    /// A `\r` was seen; what follows decides between a line end and a rewind.
+    cr: bool,
 }
 
 impl Default for TextStripper {
@@ -41,48 +45,77 @@ impl TextStripper {
         Self {
             state: State::Ground,
             plain: Vec::new(),
+            cr: false,
         }
     }
 
     /// Appends the text of `bytes` to `out`.
-    pub fn feed(&mut self, bytes: &[u8], out: &mut String) {
+    pub fn feed(&mut self, bytes: &[u8], out: &mut TextWindow) {
         let mut i = 0;
         while i < bytes.len() {
-            if self.state == State::Ground {
-                // Fast path: copy the run of printable bytes at once.
-                let run = bytes[i..]
-                    .iter()
-                    .position(|&b| b < 0x20 || b == 0x7f)
-                    .unwrap_or(bytes.len() - i);
-                self.plain.extend_from_slice(&bytes[i..i + run]);
-                i += run;
-                let Some(&b) = bytes.get(i) else { break };
-                self.state = self.control(b);
+            if self.state != State::Ground {
+                self.state = self.in_sequence(bytes[i]);
                 i += 1;
                 continue;
             }
-            let b = bytes[i];
-            self.state = match self.state {
-                State::Ground => self.control(b),
-                State::Esc => escape(b),
-                State::Csi if (0x40..=0x7e).contains(&b) => State::Ground,
-                State::Csi => State::Csi,
-                State::Osc | State::OscEsc => string_byte(b, State::Osc, State::OscEsc, self.state),
-                State::Str | State::StrEsc => string_byte(b, State::Str, State::StrEsc, self.state),
-            };
-            i += 1;
+            // Fast path: copy the run of printable bytes at once.
+            let run = bytes[i..]
+                .iter()
+                .position(|&b| b < 0x20 || b == 0x7f)
+                .unwrap_or(bytes.len() - i);
+            if run > 0 {
+                self.settle_cr(false, out);
+                self.plain.extend_from_slice(&bytes[i..i + run]);
+                i += run;
+            }
+            if let Some(&b) = bytes.get(i) {
+                self.state = self.control(b, out);
+                i += 1;
+            }
         }
-        decode_utf8(&mut self.plain, out);
+        decode_utf8(&mut self.plain, &mut out.text);
+    }
+
+    fn in_sequence(&self, b: u8) -> State {
+        match self.state {
+            State::Ground => State::Ground,
+            State::Esc => escape(b),
+            State::Csi if (0x40..=0x7e).contains(&b) => State::Ground,
+            State::Csi => State::Csi,
+            State::Osc | State::OscEsc => string_byte(b, State::Osc, State::OscEsc, self.state),
+            State::Str | State::StrEsc => string_byte(b, State::Str, State::StrEsc, self.state),
+        }
     }
 
     /// A control byte in the ground state.
-    fn control(&mut self, b: u8) -> State {
+    fn control(&mut self, b: u8, out: &mut TextWindow) -> State {
         match b {
             ESC => return State::Esc,
-            b'\n' | b'\t' => self.plain.push(b),
+            b'\r' => self.cr = true,
+            b'\n' => {
+                self.settle_cr(true, out);
+                self.plain.push(b);
+            }
+            b'\t' => {
+                self.settle_cr(false, out);
+                self.plain.push(b);
+            }
             _ => {}
         }
         State::Ground
+    }
+
+    /// A mark came after a pending `\r`: the shell redraws that line; rewind it.
+    pub fn rewind_pending(&mut self, out: &mut TextWindow) {
+        self.settle_cr(false, out);
+    }
+
+    /// Text after a pending `\r`: a newline ends the line; anything else rewinds it.
+    fn settle_cr(&mut self, newline: bool, out: &mut TextWindow) {
+        if std::mem::take(&mut self.cr) && !newline {
+            decode_utf8(&mut self.plain, &mut out.text);
+            out.rewind_line();
+        }
     }
 }
 
@@ -143,6 +176,8 @@ pub struct TextWindow {
     text: String,
     dropped: usize,
     cap: usize,
+    /// How many times the current line was rewound (text taken back).
+    rewinds: u64,
 }
 
 impl TextWindow {
@@ -151,12 +186,22 @@ impl TextWindow {
             text: String::new(),
             dropped: 0,
             cap,
+            rewinds: 0,
         }
     }
 
     /// The mutable tail, to append to; call [`TextWindow::trim`] afterwards.
     pub fn text_mut(&mut self) -> &mut String {
         &mut self.text
+    }
+
+    /// Takes back the text of the current (unfinished) line.
+    fn rewind_line(&mut self) {
+        let start = self.text.rfind('\n').map_or(0, |at| at + 1);
+        if start < self.text.len() {
+            self.text.truncate(start);
+            self.rewinds += 1;
+        }
     }
 
     /// Forgets the oldest text once the window holds more than twice its capacity.
@@ -240,6 +285,7 @@ pub struct Watch {
     matcher: Matcher,
     from: usize,
     searched_to: usize,
+    rewinds: u64,
 }
 
 impl Watch {
@@ -248,11 +294,17 @@ impl Watch {
             matcher,
             from,
             searched_to: from,
+            rewinds: 0,
         }
     }
 
-    /// Searches the text that arrived since the last call.
+    /// Searches the text that arrived since the last call (all of it again after a
+    /// line was rewound, as positions were then reused).
     pub fn check(&mut self, window: &TextWindow) -> bool {
+        if window.rewinds != self.rewinds {
+            self.rewinds = window.rewinds;
+            self.searched_to = self.from;
+        }
         let start = self
             .searched_to
             .saturating_sub(self.matcher.overlap())
@@ -268,11 +320,24 @@ mod tests {
 
     fn strip(chunks: &[&[u8]]) -> String {
         let mut s = TextStripper::new();
-        let mut out = String::new();
+        let mut out = TextWindow::new(1 << 20);
         for c in chunks {
             s.feed(c, &mut out);
         }
-        out
+        out.text
+    }
+
+    #[test]
+    fn carriage_return_rewinds_the_line() {
+        assert_eq!(
+            strip(&[b"ok\r\n10%\r50%\r", b"100%\r\ndone"]),
+            "ok\n100%\ndone"
+        );
+        let mut s = TextStripper::new();
+        let mut out = TextWindow::new(1024);
+        s.feed(b"42\n\x1b[1m#\x1b[0m      \r \r", &mut out);
+        s.rewind_pending(&mut out);
+        assert_eq!(out.since(0).0, "42\n");
     }
 
     #[test]

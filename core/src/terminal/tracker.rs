@@ -89,7 +89,7 @@ impl TrackState {
             return;
         }
         let Self { stripper, text, .. } = self;
-        stripper.feed(bytes, text.text_mut());
+        stripper.feed(bytes, text);
         text.trim();
     }
 
@@ -109,6 +109,7 @@ impl TrackState {
                 self.shell = ShellState::Running;
             }
             Mark::CommandEnd(exit_code) => {
+                self.stripper.rewind_pending(&mut self.text);
                 self.ended += 1;
                 self.last_ended = Some(Ended {
                     exit_code,
