@@ -109,7 +109,7 @@ export function renderStep(step: Step | undefined): void {
   crumbs.replaceChildren(...(step?.breadcrumbs ?? []).map((c) => h("li", {}, c)));
   title.textContent = step?.title ?? "";
   budget.hidden = !step?.budget;
-  budget.textContent = step?.budget ? `⏱ ${formatBudget(step.budget.seconds)}` : "";
+  budget.textContent = step?.budget ? `◷ ${formatBudget(step.budget.seconds)}` : "";
   body.replaceChildren();
   if (!step) {
     body.append(h("p", { class: "muted" }, "This runbook has no steps yet: add a heading with a shell block under it."));
