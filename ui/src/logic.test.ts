@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { block, runbook, step } from "./fixture.test-helpers";
-import { countBlocks, errorDiagnostics, formatBudget, groupNotes, keepStep, location, navigate, splitMarkdown } from "./logic";
+import { countBlocks, sectionLabels, errorDiagnostics, formatBudget, groupNotes, keepStep, location, navigate, splitMarkdown } from "./logic";
 
 describe("formatBudget", () => {
   it("formats minutes and seconds", () => {
@@ -87,5 +87,20 @@ describe("splitMarkdown", () => {
   it("appends blocks it cannot find", () => {
     const segs = splitMarkdown("Just text.", [block("a")]);
     expect(segs.map((s) => s.kind)).toEqual(["text", "block"]);
+  });
+});
+
+describe("sectionLabels", () => {
+  it("drops the breadcrumbs every step shares", () => {
+    const steps = [
+      step("a", { breadcrumbs: ["Talk"] }),
+      step("b", { breadcrumbs: ["Talk", "Part 1"] }),
+      step("c", { breadcrumbs: ["Talk", "Part 1", "Deep"] }),
+    ];
+    expect(sectionLabels(steps)).toEqual([undefined, "Part 1", "Part 1 › Deep"]);
+  });
+  it("keeps sections when there is no document title", () => {
+    const steps = [step("a", { breadcrumbs: ["Setup"] }), step("b", { breadcrumbs: ["Demo"] })];
+    expect(sectionLabels(steps)).toEqual(["Setup", "Demo"]);
   });
 });

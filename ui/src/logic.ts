@@ -51,6 +51,21 @@ export function keepStep(previous: Runbook | null, index: number, next: Runbook)
   return Math.min(Math.max(index, 0), next.steps.length - 1);
 }
 
+/**
+ * The section label shown above each step in the list: its breadcrumbs without the
+ * prefix every step shares (usually the document's title), or undefined at top level.
+ */
+export function sectionLabels(steps: readonly Step[]): (string | undefined)[] {
+  const first = steps[0]?.breadcrumbs ?? [];
+  let common = first.length;
+  for (const step of steps) {
+    let i = 0;
+    while (i < common && i < step.breadcrumbs.length && step.breadcrumbs[i] === first[i]) i++;
+    common = i;
+  }
+  return steps.map((s) => s.breadcrumbs.slice(common).join(" › ") || undefined);
+}
+
 export function countBlocks(step: Step, kind: CodeBlock["kind"]): number {
   return step.blocks.filter((b) => b.kind === kind).length;
 }

@@ -64,8 +64,23 @@ async function openPath(path: string): Promise<void> {
   }
 }
 
+let choosing = false;
+
 async function chooseFile(): Promise<void> {
-  const path = await openDialog({
+  if (choosing) return; // one dialog at a time
+  choosing = true;
+  try {
+    const path = await pickFile();
+    if (typeof path === "string") await openPath(path);
+  } catch (e) {
+    console.error("file dialog failed", e);
+  } finally {
+    choosing = false;
+  }
+}
+
+function pickFile(): Promise<string | null> {
+  return openDialog({
     title: "Open a runbook",
     multiple: false,
     directory: false,
@@ -74,7 +89,6 @@ async function chooseFile(): Promise<void> {
       { name: "All files", extensions: ["*"] },
     ],
   });
-  if (typeof path === "string") await openPath(path);
 }
 
 function onUpdate(update: RunbookUpdate): void {

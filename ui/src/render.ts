@@ -10,6 +10,7 @@ import {
   formatBudget,
   groupNotes,
   location,
+  sectionLabels,
   splitMarkdown,
 } from "./logic";
 
@@ -47,9 +48,10 @@ function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 export function renderSteps(runbook: Runbook, current: number, onSelect: (index: number) => void): void {
   const list = byId<HTMLOListElement>("steps");
   list.replaceChildren();
+  const sections = sectionLabels(runbook.steps);
   let group: string | undefined;
   runbook.steps.forEach((step, index) => {
-    const section = step.breadcrumbs.slice(1).join(" › ") || undefined;
+    const section = sections[index];
     if (section !== undefined && section !== group) {
       list.append(h("li", { class: "group", role: "presentation" }, section));
     }
