@@ -1,0 +1,26 @@
+//! Declares the app's own commands to Tauri's ACL, so each one must be granted to a
+//! window in `capabilities/` (without a manifest, app commands skip permission checks).
+
+use std::path::Path;
+
+/// Every `#[tauri::command]` the app registers. Keep in sync with `src/lib.rs`.
+const COMMANDS: &[&str] = &["open_runbook", "initial_runbook", "watch_runbook"];
+
+fn main() {
+    // The UI is embedded at compile time (feature `custom-protocol`): say how to get it
+    // rather than fail later inside `generate_context!`.
+    let dist = Path::new("../ui/dist/index.html");
+    println!("cargo:rerun-if-changed=../ui/dist");
+    if !dist.exists() {
+        panic!(
+            "ui/dist/index.html is missing: build the UI first \
+             (`cd ui && npm ci && npm run build`, or `cargo xtask run`)"
+        );
+    }
+
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
+        // A build script reports failure by panicking; say why first.
+        panic!("tauri-build failed: {e:#}");
+    }
+}
