@@ -303,6 +303,10 @@ static DETACHED: LazyLock<Regex> =
 /// Why `command` keeps running until stopped (a server, `watch`, `tail -f`), if it does.
 pub fn long_runner(command: &str) -> Option<&'static str> {
     let first_line = command.lines().next().unwrap_or("");
+    // `is_match` stops early on the common case: an ordinary command.
+    if !LONG_RUNNER.is_match(first_line) {
+        return None;
+    }
     let index = LONG_RUNNER.matches(first_line).into_iter().next()?;
     let detached_compose = index == 0 && DETACHED.is_match(first_line);
     (!detached_compose).then(|| LONG_RUNNER_WHY[index])
