@@ -1,7 +1,7 @@
 //! Code blocks: whether they run, are typed as input, or are only shown; their
 //! commands; unique ids; and the terminal each runs in.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::steps::Builder;
 use crate::runbook::attributes::parse_info;
@@ -69,13 +69,13 @@ impl Builder<'_> {
     /// Ids unique in the runbook; terminals resolved (input goes where the last
     /// program started; background blocks get a terminal of their own).
     pub(super) fn assign_ids_and_terminals(&mut self) {
-        let mut step_ids = HashSet::new();
-        let mut block_ids = HashSet::new();
-        let mut terminal_names = HashSet::from(["main".to_string()]);
+        let mut step_ids = UniqueNames::default();
+        let mut block_ids = UniqueNames::default();
+        let mut terminal_names = UniqueNames::with(&["main"]);
         let mut last_terminal = "main".to_string();
         let mut duplicate_names = Vec::new();
         for step in &mut self.steps {
-            step.id = unique(infer::slug(&step.title), &mut step_ids);
+            step.id = step_ids.claim(infer::slug(&step.title));
             for (n, block) in step.blocks.iter_mut().enumerate() {
                 let wanted = block
                     .attributes
@@ -83,12 +83,12 @@ impl Builder<'_> {
                     .clone()
                     .or(block.attributes.id.clone());
                 if let Some(name) = &wanted {
-                    if block_ids.contains(name) {
+                    if block_ids.is_taken(name) {
                         duplicate_names.push((block.line, name.clone()));
                     }
                 }
                 let base = wanted.unwrap_or_else(|| format!("{}-{}", step.id, n + 1));
-                block.id = unique(base, &mut block_ids);
+                block.id = block_ids.claim(base);
                 resolve_terminal(block, &mut last_terminal, &mut terminal_names);
             }
             for (i, sub) in step.substeps.iter_mut().enumerate() {
@@ -113,21 +113,41 @@ impl Builder<'_> {
     }
 }
 
-pub(super) fn unique(base: String, taken: &mut HashSet<String>) -> String {
-    let mut id = base.clone();
-    let mut n = 2;
-    while taken.contains(&id) {
-        id = format!("{base}-{n}");
-        n += 1;
+/// Names handed out once each: a taken `base` becomes `base-2`, `base-3`, ...
+/// The next suffix is remembered per base, so many duplicates stay linear.
+#[derive(Default)]
+pub(super) struct UniqueNames {
+    taken: HashSet<String>,
+    next_suffix: HashMap<String, usize>,
+}
+
+impl UniqueNames {
+    pub(super) fn with(names: &[&str]) -> Self {
+        let mut u = Self::default();
+        u.taken.extend(names.iter().map(|n| n.to_string()));
+        u
     }
-    taken.insert(id.clone());
-    id
+
+    pub(super) fn is_taken(&self, name: &str) -> bool {
+        self.taken.contains(name)
+    }
+
+    pub(super) fn claim(&mut self, base: String) -> String {
+        let mut id = base.clone();
+        while self.taken.contains(&id) {
+            let n = self.next_suffix.entry(base.clone()).or_insert(2);
+            id = format!("{base}-{n}");
+            *n += 1;
+        }
+        self.taken.insert(id.clone());
+        id
+    }
 }
 
 pub(super) fn resolve_terminal(
     block: &mut CodeBlock,
     last_terminal: &mut String,
-    names: &mut HashSet<String>,
+    names: &mut UniqueNames,
 ) {
     match block.kind {
         BlockKind::Shown => block.terminal = last_terminal.clone(),
@@ -153,7 +173,7 @@ pub(super) fn resolve_terminal(
                             .last()
                             .map_or_else(|| block.id.clone(), |c| shell::short_name(&c.text))
                     });
-                    let name = unique(base, names);
+                    let name = names.claim(base);
                     block
                         .inferred
                         .push(format!("runs in its own terminal `{name}`"));

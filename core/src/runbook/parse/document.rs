@@ -1,7 +1,7 @@
 //! What belongs to the whole runbook: the timeline, the checklist, proposed probes
 //! and the list of terminals.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::content::cells;
 use crate::runbook::frontmatter;
@@ -34,38 +34,61 @@ pub(super) fn timeline(tree: &Node) -> Vec<TimelineEntry> {
 }
 
 /// Matches each timeline row to the step whose title shares the most words; a step
-/// with no budget of its own takes the row's.
+/// with no budget of its own takes the row's. Rows look among the steps of their own
+/// level-1 part first (a runbook of several parts has a timeline per part), then
+/// among all steps, so the work stays linear in the runbook's size.
 pub(super) fn match_timeline(runbook: &mut Runbook) {
+    let part_starts: Vec<usize> = runbook
+        .outline
+        .iter()
+        .filter(|h| h.level == 1)
+        .map(|h| h.line)
+        .collect();
+    let part_of = |line: usize| part_starts.partition_point(|&start| start <= line);
+    let step_words: Vec<Vec<String>> = runbook
+        .steps
+        .iter()
+        .map(|s| infer::words(&s.title))
+        .collect();
+    let mut steps_by_part: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, step) in runbook.steps.iter().enumerate() {
+        steps_by_part.entry(part_of(step.line)).or_default().push(i);
+    }
+    let all: Vec<usize> = (0..runbook.steps.len()).collect();
     for entry in &mut runbook.timeline {
         let wanted = infer::words(&entry.label);
         if wanted.is_empty() {
             continue;
         }
-        let score = |step: &Step| {
-            let have = infer::words(&step.title);
-            let common = wanted.iter().filter(|w| have.contains(w)).count();
-            (common as f64 / wanted.len() as f64, step.budget.is_some())
-        };
-        let best = runbook
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (i, score(s)))
-            .filter(|(_, (s, _))| *s >= 0.5)
-            .fold(None::<(usize, (f64, bool))>, |best, cur| match best {
-                Some(b) if (b.1 .0, b.1 .1) >= (cur.1 .0, cur.1 .1) => Some(b),
-                _ => Some(cur),
-            });
-        if let Some((i, _)) = best {
-            let step = &mut runbook.steps[i];
-            entry.step = Some(step.id.clone());
-            if step.budget.is_none() {
-                step.budget = Some(Budget {
-                    seconds: entry.end_seconds - entry.start_seconds,
-                    source: BudgetSource::Timeline,
-                    line: entry.line,
-                });
+        let best_among = |candidates: &[usize]| {
+            let mut best: Option<(usize, (f64, bool))> = None;
+            for &i in candidates {
+                let common = wanted.iter().filter(|w| step_words[i].contains(w)).count();
+                let score = (
+                    common as f64 / wanted.len() as f64,
+                    runbook.steps[i].budget.is_some(),
+                );
+                // Ties go to the earlier step.
+                if score.0 >= 0.5 && best.is_none_or(|(_, b)| score > b) {
+                    best = Some((i, score));
+                }
             }
+            best.map(|(i, _)| i)
+        };
+        let own_part = steps_by_part
+            .get(&part_of(entry.line))
+            .map_or(&[][..], Vec::as_slice);
+        let Some(i) = best_among(own_part).or_else(|| best_among(&all)) else {
+            continue;
+        };
+        let step = &mut runbook.steps[i];
+        entry.step = Some(step.id.clone());
+        if step.budget.is_none() {
+            step.budget = Some(Budget {
+                seconds: entry.end_seconds - entry.start_seconds,
+                source: BudgetSource::Timeline,
+                line: entry.line,
+            });
         }
     }
 }
@@ -161,6 +184,7 @@ pub(super) fn propose_probes(tree: &Node, runbook: &mut Runbook) {
 
 pub(super) fn terminals(steps: &[Step]) -> Vec<String> {
     let mut out = vec!["main".to_string()];
+    let mut seen: HashSet<String> = out.iter().cloned().collect();
     for block in steps.iter().flat_map(|s| &s.blocks) {
         let names = block
             .commands
@@ -168,7 +192,7 @@ pub(super) fn terminals(steps: &[Step]) -> Vec<String> {
             .map(|c| &c.terminal)
             .chain(std::iter::once(&block.terminal));
         for name in names {
-            if !name.is_empty() && !out.contains(name) {
+            if !name.is_empty() && seen.insert(name.clone()) {
                 out.push(name.clone());
             }
         }
