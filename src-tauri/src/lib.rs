@@ -1,0 +1,205 @@
+//! Cuedeck's desktop app: Tauri commands over `cuedeck-core`, and the window.
+//!
+//! Thin by rule: every command adapts one core operation; the logic lives in core
+//! (parsing) or in the UI (presentation). Types crossing IPC are core's model types
+//! plus the few defined here, mirrored in `ui/src/model.ts`.
+
+mod error;
+mod watch;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use cuedeck_core::runbook::{self, Runbook};
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, Runtime, State};
+
+pub use error::{OpenError, OpenErrorKind};
+
+/// The label of the presenter window (see `tauri.conf.json` and `capabilities/`).
+pub const MAIN_WINDOW: &str = "main";
+
+/// What the hot-reload channel carries: the runbook as now on disk, or why it can't be read.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum RunbookUpdate {
+    Loaded { runbook: Box<Runbook> },
+    Failed { error: OpenError },
+}
+
+/// The app's state: which runbook is open, its file watch, and who hears of changes.
+pub struct AppState {
+    /// The runbook named on the command line, made absolute.
+    initial: Option<PathBuf>,
+    session: Mutex<Session>,
+}
+
+#[derive(Default)]
+struct Session {
+    current: Option<PathBuf>,
+    watch: Option<watch::FileWatch>,
+    subscriber: Option<Channel<RunbookUpdate>>,
+}
+
+impl AppState {
+    pub fn new(initial: Option<PathBuf>) -> Self {
+        Self {
+            initial: initial.map(|p| absolute(&p)),
+            session: Mutex::default(),
+        }
+    }
+
+    fn session(&self) -> MutexGuard<'_, Session> {
+        // A panic while holding the lock leaves plain data behind; keep going with it.
+        self.session.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Opens the runbook at `path`, makes it the open one (title, file watch) and returns it.
+#[tauri::command]
+async fn open_runbook<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    path: PathBuf,
+) -> Result<Runbook, OpenError> {
+    open(&app, &state, &absolute(&path))
+}
+
+/// The runbook the window shows on start: the one already open in this session (the
+/// webview was reloaded), else the one named on the command line, else none.
+#[tauri::command]
+async fn initial_runbook<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<Option<Runbook>, OpenError> {
+    let path = state.session().current.clone().or(state.initial.clone());
+    match path {
+        Some(path) => open(&app, &state, &path).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Subscribes the window to hot reloads of the open runbook (replaces any earlier one).
+#[tauri::command]
+async fn watch_runbook(
+    state: State<'_, AppState>,
+    on_update: Channel<RunbookUpdate>,
+) -> Result<(), OpenError> {
+    state.session().subscriber = Some(on_update);
+    Ok(())
+}
+
+fn open<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    path: &Path,
+) -> Result<Runbook, OpenError> {
+    tracing::info!(path = %path.display(), "opening runbook");
+    let loaded = runbook::load(path).map_err(|e| OpenError::from_load(&e));
+    set_title(app, path, loaded.as_ref().ok());
+
+    // Watch even a file that failed to load: fixing it in the editor reloads it.
+    let mut session = state.session();
+    if session.current.as_deref() != Some(path) || session.watch.is_none() {
+        session.watch = None;
+        session.current = Some(path.to_path_buf());
+        let (handle, watched) = (app.clone(), path.to_path_buf());
+        match watch::watch_file(path, move || reload(&handle, &watched)) {
+            Ok(w) => session.watch = Some(w),
+            Err(e) => tracing::warn!(path = %path.display(), "cannot watch runbook: {e:#}"),
+        }
+    }
+    drop(session);
+
+    match &loaded {
+        Ok(rb) => tracing::info!(
+            steps = rb.steps.len(),
+            diagnostics = rb.diagnostics.len(),
+            "runbook loaded"
+        ),
+        Err(e) => tracing::warn!("{e}"),
+    }
+    loaded
+}
+
+/// Called by the file watch: re-reads the file and pushes it to the window.
+fn reload<R: Runtime>(app: &AppHandle<R>, path: &Path) {
+    let state = app.state::<AppState>();
+    let subscriber = {
+        let session = state.session();
+        if session.current.as_deref() != Some(path) {
+            return; // another runbook was opened meanwhile
+        }
+        session.subscriber.clone()
+    };
+    tracing::info!(path = %path.display(), "runbook changed on disk; reloading");
+    let update = match runbook::load(path) {
+        Ok(rb) => {
+            set_title(app, path, Some(&rb));
+            RunbookUpdate::Loaded {
+                runbook: Box::new(rb),
+            }
+        }
+        Err(e) => RunbookUpdate::Failed {
+            error: OpenError::from_load(&e),
+        },
+    };
+    if let Some(channel) = subscriber {
+        if let Err(e) = channel.send(update) {
+            tracing::warn!("cannot push the reloaded runbook to the window: {e}");
+        }
+    }
+}
+
+/// "<runbook title> — Cuedeck"; the file name stands in for a missing title.
+pub fn window_title(path: &Path, runbook: Option<&Runbook>) -> String {
+    let title = runbook
+        .map(|rb| rb.title.trim())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    if title.is_empty() {
+        "Cuedeck".to_owned()
+    } else {
+        format!("{title} — Cuedeck")
+    }
+}
+
+fn set_title<R: Runtime>(app: &AppHandle<R>, path: &Path, runbook: Option<&Runbook>) {
+    if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+        if let Err(e) = window.set_title(&window_title(path, runbook)) {
+            tracing::warn!("cannot set the window title: {e}");
+        }
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The app's plugins, state and commands on any runtime (the real one, or the mock in tests).
+pub fn builder<R: Runtime>(
+    builder: tauri::Builder<R>,
+    initial: Option<PathBuf>,
+) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .manage(AppState::new(initial))
+        .invoke_handler(tauri::generate_handler![
+            open_runbook,
+            initial_runbook,
+            watch_runbook
+        ])
+}
+
+/// Runs the app until its last window closes.
+pub fn run(initial: Option<PathBuf>) -> anyhow::Result<()> {
+    builder(tauri::Builder::default(), initial)
+        .run(tauri::generate_context!())
+        .map_err(|e| anyhow::anyhow!("the app failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,194 @@
+//! Commands driven through Tauri's IPC on the mock runtime, with the app's real
+//! config and capabilities (so the ACL is exercised too), and the hot-reload path.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, Channel, InvokeBody, InvokeResponseBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+use super::*;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name)
+}
+
+fn app(initial: Option<PathBuf>) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = builder(mock_builder(), initial)
+        .build(tauri::generate_context!())
+        .expect("the app builds on the mock runtime");
+    let window = WebviewWindowBuilder::new(&app, MAIN_WINDOW, Default::default())
+        .build()
+        .expect("the main window builds");
+    (app, window)
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("a valid URL"),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().expect("JSON response"))
+}
+
+#[test]
+fn open_runbook_returns_the_model_with_its_absolute_path() {
+    let (_app, window) = app(None);
+    let path = fixture("app-window.md");
+    let runbook = invoke(&window, "open_runbook", json!({ "path": path })).expect("opens");
+    let got = runbook["path"].as_str().expect("a path");
+    assert!(Path::new(got).is_absolute(), "{got}");
+    assert!(got.ends_with("app-window.md"), "{got}");
+    assert!(runbook["steps"].is_array());
+}
+
+#[test]
+fn open_runbook_names_file_and_reason_when_it_cannot_read() {
+    let (_app, window) = app(None);
+    let error = invoke(
+        &window,
+        "open_runbook",
+        json!({ "path": "/no/such/runbook.md" }),
+    )
+    .expect_err("a missing file fails");
+    assert_eq!(error["kind"], "unreadable");
+    assert_eq!(error["path"], "/no/such/runbook.md");
+    assert!(!error["reason"].as_str().unwrap_or_default().is_empty());
+}
+
+#[test]
+fn open_runbook_rejects_a_file_that_is_not_utf8() {
+    let (_app, window) = app(None);
+    let error = invoke(
+        &window,
+        "open_runbook",
+        json!({ "path": fixture("not-utf8.md") }),
+    )
+    .expect_err("not UTF-8 fails");
+    assert_eq!(error["kind"], "notUtf8");
+}
+
+#[test]
+fn initial_runbook_is_the_one_named_on_the_command_line() {
+    let (_app, window) = app(Some(fixture("app-window.md")));
+    let runbook = invoke(&window, "initial_runbook", json!({})).expect("opens");
+    assert!(runbook["path"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with("app-window.md"));
+
+    let (_app, window) = app(None);
+    assert_eq!(
+        invoke(&window, "initial_runbook", json!({})),
+        Ok(Value::Null)
+    );
+}
+
+#[test]
+fn initial_runbook_after_a_reload_is_the_one_open_now() {
+    let (_app, window) = app(Some(fixture("not-utf8.md")));
+    invoke(
+        &window,
+        "open_runbook",
+        json!({ "path": fixture("app-window.md") }),
+    )
+    .expect("opens");
+    let runbook = invoke(&window, "initial_runbook", json!({})).expect("opens");
+    assert!(runbook["path"]
+        .as_str()
+        .unwrap_or_default()
+        .ends_with("app-window.md"));
+}
+
+#[test]
+fn commands_are_granted_to_the_main_window_only() {
+    let (app, _main) = app(None);
+    let other = WebviewWindowBuilder::new(&app, "audience", Default::default())
+        .build()
+        .expect("a second window builds");
+    let denied = invoke(&other, "initial_runbook", json!({})).expect_err("not granted");
+    assert!(denied.to_string().contains("not allowed"), "{denied}");
+}
+
+/// Collects what the backend pushes on a channel, as the UI would receive it.
+fn capture_channel() -> (Channel<RunbookUpdate>, mpsc::Receiver<Value>) {
+    let (tx, rx) = mpsc::channel();
+    let channel = Channel::new(move |body: InvokeResponseBody| {
+        if let Ok(value) = body.deserialize::<Value>() {
+            let _ = tx.send(value);
+        }
+        Ok(())
+    });
+    (channel, rx)
+}
+
+#[test]
+fn a_saved_file_is_pushed_to_the_window() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("talk.md");
+    std::fs::write(&path, "# Talk\n\n## One\n\n```bash\necho one\n```\n")?;
+    let (app, window) = app(None);
+    let (channel, updates) = capture_channel();
+    app.state::<AppState>().session().subscriber = Some(channel);
+    invoke(&window, "open_runbook", json!({ "path": path })).map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    std::fs::write(&path, "# Talk\n\n## One\n\n## Two\n")?;
+    let update = updates.recv_timeout(Duration::from_secs(5))?;
+    assert_eq!(update["kind"], "loaded");
+    assert_eq!(update["runbook"]["path"], json!(path));
+
+    std::fs::write(&path, b"# Talk \xff\n")?;
+    let update = updates.recv_timeout(Duration::from_secs(5))?;
+    assert_eq!(update["kind"], "failed");
+    assert_eq!(update["error"]["kind"], "notUtf8");
+    Ok(())
+}
+
+#[test]
+fn a_change_to_a_runbook_no_longer_open_is_ignored() -> anyhow::Result<()> {
+    let (app, _window) = app(None);
+    let (channel, updates) = capture_channel();
+    {
+        let state = app.state::<AppState>();
+        let mut session = state.session();
+        session.subscriber = Some(channel);
+        session.current = Some(fixture("other.md"));
+    }
+    reload(app.handle(), &fixture("app-window.md"));
+    assert!(updates.recv_timeout(Duration::from_millis(200)).is_err());
+    Ok(())
+}
+
+#[test]
+fn window_title_names_the_runbook() {
+    let path = Path::new("/talks/rate-limits.md");
+    let mut runbook = Runbook {
+        title: "Rate Limiting".into(),
+        ..Runbook::default()
+    };
+    assert_eq!(
+        window_title(path, Some(&runbook)),
+        "Rate Limiting — Cuedeck"
+    );
+    runbook.title = "  ".into();
+    assert_eq!(
+        window_title(path, Some(&runbook)),
+        "rate-limits.md — Cuedeck"
+    );
+    assert_eq!(window_title(path, None), "rate-limits.md — Cuedeck");
+    assert_eq!(window_title(Path::new("/"), None), "Cuedeck");
+}

@@ -1,0 +1,133 @@
+// Entry point: holds the UI state (open runbook, current step, error) and wires the
+// window's inputs (keys, clicks, file dialog, drag-and-drop, hot reload) to it.
+
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { open as openDialog } from "@tauri-apps/plugin-dialog";
+import { initialRunbook, openRunbook, toOpenError, watchRunbook } from "./ipc";
+import { isNavKey, keepStep, navigate } from "./logic";
+import type { OpenError, Runbook, RunbookUpdate } from "./model";
+import { markCurrent, renderError, renderHeader, renderPresenter, renderStep, renderSteps, showDeck } from "./render";
+
+interface State {
+  runbook: Runbook | null;
+  current: number;
+  error: OpenError | null;
+}
+
+const state: State = { runbook: null, current: -1, error: null };
+
+function render(): void {
+  const { runbook, current, error } = state;
+  renderHeader(runbook, current);
+  renderError(error, runbook);
+  showDeck(runbook !== null);
+  if (runbook) {
+    renderSteps(runbook, current, select);
+    showStep();
+  }
+  document.body.dataset.ready = "true";
+}
+
+function showStep(): void {
+  const step = state.runbook?.steps[state.current];
+  renderStep(step);
+  renderPresenter(step);
+  renderHeader(state.runbook, state.current);
+  markCurrent(state.current);
+}
+
+function select(index: number): void {
+  if (!state.runbook || index === state.current || index < 0) return;
+  state.current = index;
+  showStep();
+}
+
+function show(runbook: Runbook, current: number): void {
+  state.runbook = runbook;
+  state.current = current;
+  state.error = null;
+  render();
+}
+
+function fail(error: OpenError): void {
+  // Keep the last good runbook on screen under the error: a typo mid-talk must not blank it.
+  state.error = error;
+  render();
+}
+
+async function openPath(path: string): Promise<void> {
+  try {
+    const runbook = await openRunbook(path);
+    show(runbook, runbook.steps.length > 0 ? 0 : -1);
+  } catch (e) {
+    fail(toOpenError(e, path));
+  }
+}
+
+async function chooseFile(): Promise<void> {
+  const path = await openDialog({
+    title: "Open a runbook",
+    multiple: false,
+    directory: false,
+    filters: [
+      { name: "Markdown runbooks", extensions: ["md", "markdown", "mdx", "txt"] },
+      { name: "All files", extensions: ["*"] },
+    ],
+  });
+  if (typeof path === "string") await openPath(path);
+}
+
+function onUpdate(update: RunbookUpdate): void {
+  if (update.kind === "loaded") {
+    show(update.runbook, keepStep(state.runbook, state.current, update.runbook));
+  } else {
+    fail(update.error);
+  }
+}
+
+function onKey(e: KeyboardEvent): void {
+  if (e.ctrlKey && !e.altKey && (e.key === "o" || e.key === "O")) {
+    e.preventDefault();
+    void chooseFile();
+    return;
+  }
+  if (e.ctrlKey || e.altKey || e.metaKey || !state.runbook || !isNavKey(e.key)) return;
+  e.preventDefault();
+  select(navigate(e.key, state.current, state.runbook.steps.length));
+}
+
+async function listenForDrops(): Promise<void> {
+  await getCurrentWebview().onDragDropEvent((event) => {
+    const payload = event.payload;
+    if (payload.type === "enter" || payload.type === "over") {
+      document.body.classList.add("dragging");
+    } else {
+      document.body.classList.remove("dragging");
+      if (payload.type === "drop") {
+        const path = payload.paths[0];
+        if (path !== undefined) void openPath(path);
+      }
+    }
+  });
+}
+
+async function start(): Promise<void> {
+  document.addEventListener("keydown", onKey);
+  document.getElementById("open")?.addEventListener("click", () => void chooseFile());
+  document.getElementById("empty")?.addEventListener("click", () => void chooseFile());
+  try {
+    await watchRunbook(onUpdate);
+    await listenForDrops();
+  } catch (e) {
+    console.error("cannot subscribe to window events", e);
+  }
+  try {
+    const runbook = await initialRunbook();
+    if (runbook) show(runbook, runbook.steps.length > 0 ? 0 : -1);
+    else render();
+  } catch (e) {
+    fail(toOpenError(e, "(command line)"));
+  }
+}
+
+void start();

@@ -1,0 +1,240 @@
+// The runbook model as the UI receives it: a hand-written mirror of the Rust types in
+// core/src/runbook/model.rs (serde, camelCase; `Option<T>` arrives as `T | null`) and of
+// the app's own IPC types in src-tauri/src/{lib,error}.rs. Keep both sides in step.
+
+/** A parsed runbook. */
+export interface Runbook {
+  /** Where the runbook was read from (absent for in-memory sources). */
+  path: string | null;
+  title: string;
+  frontMatter: FrontMatter;
+  outline: Heading[];
+  steps: Step[];
+  timeline: TimelineEntry[];
+  checklist: ChecklistItem[];
+  services: ServiceProbe[];
+  metrics: MetricSource[];
+  terminals: string[];
+  diagnostics: Diagnostic[];
+}
+
+export interface FrontMatter {
+  title: string | null;
+  shell: string | null;
+  cwd: string | null;
+  env: Record<string, string>;
+  skipPrompts: boolean | null;
+  redact: string[];
+  lines: [number, number] | null;
+  extra: Record<string, unknown>;
+}
+
+export interface Heading {
+  level: number;
+  title: string;
+  line: number;
+  budget: Budget | null;
+  /** Index into `Runbook.steps`. */
+  step: number | null;
+}
+
+export type BudgetSource = "heading" | "timeline";
+
+export interface Budget {
+  seconds: number;
+  source: BudgetSource;
+  line: number;
+}
+
+export interface Step {
+  id: string;
+  title: string;
+  level: number;
+  line: number;
+  endLine: number;
+  breadcrumbs: string[];
+  budget: Budget | null;
+  optional: boolean;
+  /** The step's Markdown source (heading excluded). */
+  markdown: string;
+  /**
+   * The step's Markdown rendered to sanitized HTML by core; each code block is a
+   * `<div class="cue-block" data-block="BLOCK_ID"></div>` placeholder for the UI to fill.
+   * Empty (or absent, from an older core) until core renders it: the UI then falls back
+   * to the Markdown source.
+   */
+  html: string;
+  blocks: CodeBlock[];
+  substeps: SubStep[];
+  notes: Note[];
+  questions: QaCard[];
+  expectations: Expectation[];
+  pitch: string | null;
+  targets: MetricTarget[];
+  links: Link[];
+}
+
+export interface SubStep {
+  number: number;
+  title: string;
+  line: number;
+  /** Indices into the step's `blocks`. */
+  blocks: number[];
+}
+
+export type BlockKind = "run" | "input" | "shown";
+
+export interface CodeBlock {
+  id: string;
+  line: number;
+  endLine: number;
+  lang: string | null;
+  info: string;
+  attributes: CellAttributes;
+  kind: BlockKind;
+  source: string;
+  commands: Command[];
+  input: InputLine[];
+  background: boolean;
+  substep: number | null;
+  inferred: string[];
+}
+
+export interface Command {
+  terminal: string;
+  text: string;
+  comment: string | null;
+  line: number;
+}
+
+export interface InputLine {
+  text: string;
+  target: string | null;
+  line: number;
+}
+
+export interface CellAttributes {
+  name: string | null;
+  id: string | null;
+  background: boolean | null;
+  interactive: boolean | null;
+  cwd: string | null;
+  excludeFromRunAll: boolean;
+  promptEnv: string | null;
+  closeTerminalOnSuccess: boolean | null;
+  openTerminalOnError: boolean | null;
+  interpreter: string | null;
+  mimeType: string | null;
+  terminalRows: number | null;
+  tags: string[];
+  ignore: boolean;
+  terminal: string | null;
+  expect: OutputPattern | null;
+  timeoutMs: number | null;
+  waitFor: string | null;
+  typing: number | null;
+  redact: string[];
+  unknown: Record<string, unknown>;
+}
+
+export type OutputPattern = { kind: "text"; value: string } | { kind: "regex"; value: string };
+
+export type NoteKind = "talkingPoint" | "callOut" | "keyPoint" | "tip" | "remark";
+
+export interface Note {
+  kind: NoteKind;
+  label: string;
+  text: string;
+  line: number;
+}
+
+export interface QaCard {
+  question: string;
+  answer: string;
+  line: number;
+}
+
+export interface Expectation {
+  text: string;
+  output: string | null;
+  line: number;
+}
+
+export interface ChecklistItem {
+  text: string;
+  checked: boolean;
+  line: number;
+  auto: AutoCheck | null;
+}
+
+export type AutoCheck =
+  | { kind: "port"; value: number }
+  | { kind: "tool"; value: string }
+  | { kind: "service"; value: string };
+
+export interface MetricTarget {
+  metric: string;
+  target: string;
+  achieved: string | null;
+  line: number;
+}
+
+export interface Link {
+  url: string;
+  line: number;
+}
+
+export interface TimelineEntry {
+  startSeconds: number;
+  endSeconds: number;
+  label: string;
+  line: number;
+  step: string | null;
+}
+
+export type Origin = "declared" | "proposed";
+
+export interface ServiceProbe {
+  name: string;
+  url: string;
+  intervalMs: number;
+  expectStatus: number;
+  origin: Origin;
+  line: number;
+}
+
+export type MetricFormat = "json" | "prometheus";
+
+export interface MetricSource {
+  name: string;
+  url: string;
+  format: MetricFormat;
+  series: string[];
+  intervalMs: number;
+  origin: Origin;
+  line: number;
+}
+
+export type Severity = "warning" | "error";
+
+export interface Diagnostic {
+  severity: Severity;
+  line: number;
+  message: string;
+}
+
+// --- The app's own IPC types (src-tauri) ---
+
+export type OpenErrorKind = "unreadable" | "notUtf8";
+
+/** Why a runbook could not be opened (`cuedeck_app::OpenError`). */
+export interface OpenError {
+  kind: OpenErrorKind;
+  path: string;
+  reason: string;
+}
+
+/** What the hot-reload channel carries (`cuedeck_app::RunbookUpdate`). */
+export type RunbookUpdate =
+  | { kind: "loaded"; runbook: Runbook }
+  | { kind: "failed"; error: OpenError };
