@@ -2,4 +2,5 @@
 //!
 //! - [`runbook`]: Markdown runbook -> [`runbook::Runbook`] model, and its lint.
 
+pub mod cli;
 pub mod runbook;

@@ -3,8 +3,16 @@
 //! Parsing never fails: problems in the Markdown become [`Diagnostic`]s with a line.
 //! Only reading the file can fail, with a [`LoadError`].
 
+mod attributes;
+mod duration;
+mod frontmatter;
+mod infer;
+pub mod lint;
+mod markdown;
 mod model;
 mod parse;
+mod render;
+pub mod shell;
 
 use std::path::{Path, PathBuf};
 

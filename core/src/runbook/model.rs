@@ -96,8 +96,11 @@ pub struct Step {
     pub budget: Option<Budget>,
     /// Troubleshooting, backup and "(optional)" sections: shown, but not part of Run All.
     pub optional: bool,
-    /// The step's Markdown source (its heading excluded), for rendering.
+    /// The step's Markdown source (its heading excluded).
     pub markdown: String,
+    /// `markdown` rendered to sanitized HTML; each code block is replaced by
+    /// `<div class="cue-block" data-block="BLOCK_ID"></div>` for the UI to fill in.
+    pub html: String,
     pub blocks: Vec<CodeBlock>,
     pub substeps: Vec<SubStep>,
     pub notes: Vec<Note>,
@@ -134,6 +137,8 @@ pub struct CodeBlock {
     pub info: String,
     pub attributes: CellAttributes,
     pub kind: BlockKind,
+    /// The terminal the block runs or types in (for a `# Terminal N` split, the first).
+    pub terminal: String,
     /// The block's text exactly as written.
     pub source: String,
     /// What runs, in order: one entry per top-level shell command (heredocs and

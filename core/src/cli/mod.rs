@@ -1,0 +1,3 @@
+//! The `cuedeck` subcommands. Each returns the process exit code.
+
+pub mod check;

@@ -1,0 +1,74 @@
+//! `cuedeck check`: exit codes and output, run as a user runs it.
+
+use std::path::Path;
+use std::process::Command;
+
+fn check(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cuedeck"))
+        .arg("check")
+        .args(args)
+        .output()
+        .expect("cuedeck runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn clean_runbook_exits_zero_with_an_outline() {
+    let (code, out, _) = check(&[&fixture("timeline.md")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"Pulse Demo Runbook\""), "{out}");
+    assert!(out.contains("Demo 1: Rate Limiting"), "{out}");
+    assert!(out.contains("1:00-3:00"), "{out}");
+}
+
+#[test]
+fn lint_errors_exit_one_with_file_and_line() {
+    let (code, out, _) = check(&[&fixture("odd.md")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!("{}:38: error: invalid JSON", fixture("odd.md"))),
+        "{out}"
+    );
+    assert!(
+        out.contains(":44: error: code fence opened here is never closed"),
+        "{out}"
+    );
+}
+
+#[test]
+fn json_prints_the_whole_model() {
+    let (code, out, _) = check(&["--json", &fixture("cluster.md")]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+    assert_eq!(v["runbook"]["title"], "Chat Cluster Guide");
+    assert_eq!(v["runbook"]["steps"][2]["blocks"][1]["kind"], "input");
+    assert!(v["findings"].is_array());
+}
+
+#[test]
+fn unreadable_files_exit_two() {
+    let (code, _, err) = check(&["/nonexistent/runbook.md"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/runbook.md"), "{err}");
+
+    let dir = std::env::temp_dir().join(format!("cuedeck-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let path = dir.join("binary.md");
+    std::fs::write(&path, [0x23, 0x20, 0xff, 0xfe]).expect("write");
+    let (code, _, err) = check(&[&path.display().to_string()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not UTF-8"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

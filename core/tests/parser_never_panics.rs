@@ -1,0 +1,91 @@
+//! No input makes the parser (or the lint over its model) panic: random text, and
+//! fixture runbooks mutated the way hand edits break Markdown.
+
+use proptest::prelude::*;
+
+use cuedeck_core::runbook::{self, lint};
+
+const FIXTURES: &[&str] = &[
+    include_str!("fixtures/protocol.md"),
+    include_str!("fixtures/cluster.md"),
+    include_str!("fixtures/runme.md"),
+    include_str!("fixtures/timed.md"),
+    include_str!("fixtures/timeline.md"),
+    include_str!("fixtures/odd.md"),
+];
+
+/// Fragments that stress the parser's own rules when spliced in anywhere.
+const FRAGMENTS: &[&str] = &[
+    "```",
+    "~~~",
+    "```bash {",
+    "{\"name\": ",
+    "}",
+    "\n---\n",
+    "<<'EOF'\n",
+    "\\\n",
+    "'",
+    "\"",
+    "# Terminal 2\n",
+    "> ",
+    "Q: x → A: y",
+    "**Q: ",
+    "- [ ] ",
+    "| 0:00-1:00 | x |\n",
+    "(5 minutes)",
+    "http://localhost:99999/health",
+    "$ ",
+    "\r",
+    "\r\n",
+    "\t",
+    "    ",
+    "1. ",
+    "**",
+    "`",
+    "é",
+    "🚀",
+    "$((",
+    "case x in",
+    "{ name=",
+    "\u{0}",
+];
+
+fn check(text: &str) {
+    let r = runbook::parse_str(text, None);
+    let _ = lint::lint(&r);
+    serde_json::to_string(&r).expect("the model always serializes");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
+
+    #[test]
+    fn random_text(text in "\\PC{0,400}") {
+        check(&text);
+    }
+
+    #[test]
+    fn random_markdown_shapes(text in "([#>\\-*`~{}\\[\\]|:\"'$\\\\ \n\r\tQA0-9a-z]|```|~~~|<<){0,300}") {
+        check(&text);
+    }
+
+    #[test]
+    fn mutated_fixtures(
+        which in 0..FIXTURES.len(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0..FRAGMENTS.len(), 0usize..40, any::<bool>()), 1..8),
+    ) {
+        let mut text = FIXTURES[which].to_string();
+        for (at, fragment, cut, insert) in edits {
+            let mut pos = at.index(text.len() + 1);
+            while !text.is_char_boundary(pos) { pos -= 1; }
+            if insert {
+                text.insert_str(pos, FRAGMENTS[fragment]);
+            } else {
+                let mut end = (pos + cut).min(text.len());
+                while !text.is_char_boundary(end) { end -= 1; }
+                text.replace_range(pos..end, "");
+            }
+        }
+        check(&text);
+    }
+}
