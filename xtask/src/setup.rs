@@ -39,7 +39,7 @@ pub enum Os {
     OtherLinux {
         id: String,
     },
-    MacOs,
+    Mac,
     Other(String),
 }
 
@@ -105,6 +105,26 @@ impl Action {
                 c.args(["install", krate, "--locked"]);
                 vec![c]
             }
+        }
+    }
+
+    /// What to run when the first command fails. `npm ci` refuses a lockfile that lacks
+    /// other platforms' optional packages (rollup's), which `npm install` leaves out when the
+    /// registry does not serve them (as here); `npm install --no-save` installs the same
+    /// locked versions without rewriting the lockfile.
+    pub fn fallback(&self) -> Option<(Command, &'static str)> {
+        match self {
+            Action::NpmCi { dir } => {
+                let mut c = Command::new("npm");
+                c.args(["install", "--no-save", "--no-audit", "--no-fund"])
+                    .current_dir(dir);
+                Some((
+                    c,
+                    "npm ci refused the lockfile (often: other platforms' optional packages \
+                     missing from it); installing the locked versions with npm install --no-save",
+                ))
+            }
+            _ => None,
         }
     }
 
@@ -178,7 +198,7 @@ pub fn plan(probe: &dyn Probe, purpose: Purpose, ui_dir: &Path) -> Plan {
     let test = purpose == Purpose::Test;
     match &os {
         Os::Debian { id } => plan_debian(probe, id, test, &mut plan),
-        Os::MacOs => plan_macos(probe, test, &mut plan),
+        Os::Mac => plan_macos(probe, test, &mut plan),
         Os::OtherLinux { id } => plan_other_linux(probe, id, test, &mut plan),
         Os::Other(name) => plan.problems.push(format!(
             "{name} is not supported by `cargo xtask`: build on Debian/Ubuntu, or install Tauri's \
@@ -414,7 +434,15 @@ pub fn execute(plan: &Plan, dry_run: bool, probe: &dyn Probe) -> Result<()> {
                 println!("setup: (dry run) would run: {}", process::describe(&cmd));
             } else {
                 println!("setup: running: {}", process::describe(&cmd));
-                process::run(&mut cmd).with_context(|| action.summary())?;
+                if let Err(e) = process::run(&mut cmd) {
+                    let Some((mut fallback, why)) = action.fallback() else {
+                        return Err(e.context(action.summary()));
+                    };
+                    println!("setup: {why}");
+                    println!("setup: running: {}", process::describe(&fallback));
+                    process::run(&mut fallback)
+                        .with_context(|| format!("{} (after: {e:#})", action.summary()))?;
+                }
             }
         }
     }
@@ -422,7 +450,7 @@ pub fn execute(plan: &Plan, dry_run: bool, probe: &dyn Probe) -> Result<()> {
         let v = probe
             .node_version()
             .context("node is still not on PATH after apt-get install")?;
-        if !node_major(&v).is_some_and(|m| m >= MIN_NODE_MAJOR) {
+        if node_major(&v).is_none_or(|m| m < MIN_NODE_MAJOR) {
             bail!(
                 "apt installed node {}, but the UI needs Node.js >= {MIN_NODE_MAJOR}: install it \
                  from NodeSource's packages (nodejs) or with nvm, then run again",
@@ -445,7 +473,7 @@ pub struct RealProbe;
 impl Probe for RealProbe {
     fn os(&self) -> Os {
         if cfg!(target_os = "macos") {
-            Os::MacOs
+            Os::Mac
         } else if cfg!(target_os = "linux") {
             match std::fs::read_to_string("/etc/os-release") {
                 Ok(t) => parse_os_release(&t),
@@ -741,7 +769,7 @@ mod tests {
     #[test]
     fn macos_and_other_distros_say_what_to_install() {
         let mut f = debian_with_everything();
-        f.os = Os::MacOs;
+        f.os = Os::Mac;
         f.commands.retain(|c| *c != "node");
         let plan = plan(&f, Purpose::Run, ui());
         assert!(plan.actions.is_empty());

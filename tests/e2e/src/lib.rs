@@ -13,7 +13,7 @@
 //!
 //! Every wait polls the DOM with a deadline; there are no fixed sleeps.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, ensure, Context, Result};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder};
@@ -30,6 +30,34 @@ pub const ENV_ARTIFACTS: &str = "CUEDECK_E2E_ARTIFACTS";
 pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a UI reaction (a key press) may take to show.
 pub const UI_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest any one WebDriver command may take before the test fails instead of hanging.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Awaits `fut`, failing with `what` when it takes longer than `limit`.
+pub async fn within<T, E>(
+    what: &str,
+    limit: Duration,
+    fut: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let trace = std::env::var_os("CUEDECK_E2E_TRACE").is_some();
+    if trace {
+        eprintln!("-> {what}");
+    }
+    let r = tokio::time::timeout(limit, fut).await;
+    if trace {
+        eprintln!(
+            "<- {what}: {}",
+            if r.is_ok() { "answered" } else { "timed out" }
+        );
+    }
+    match r {
+        Ok(r) => r.with_context(|| what.to_owned()),
+        Err(_) => bail!("{what}: no answer from the WebDriver within {limit:?}"),
+    }
+}
 
 /// Where the harness says things are.
 #[derive(Debug, Clone)]
@@ -119,18 +147,20 @@ impl App {
             }),
         );
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&env.webdriver)
-            .await
-            .with_context(|| {
-                format!(
-                    "starting a WebDriver session at {} for {} {}",
-                    env.webdriver,
-                    env.app.display(),
-                    runbook.display()
-                )
-            })?;
+        let what = format!(
+            "starting a WebDriver session at {} for {} {}",
+            env.webdriver,
+            env.app.display(),
+            runbook.display()
+        );
+        let client = within(
+            &what,
+            READY_TIMEOUT,
+            ClientBuilder::new(connector)
+                .capabilities(caps)
+                .connect(&env.webdriver),
+        )
+        .await?;
         Ok(App {
             client,
             env: env.clone(),
@@ -144,10 +174,12 @@ impl App {
 
     /// Runs a script in the window (`return ...` gives a value).
     pub async fn js(&self, script: &str) -> Result<Value> {
-        self.client
-            .execute(script, vec![])
-            .await
-            .with_context(|| format!("running script: {script}"))
+        within(
+            &format!("running script: {script}"),
+            COMMAND_TIMEOUT,
+            self.client.execute(script, vec![]),
+        )
+        .await
     }
 
     /// Polls `condition` (a JS expression) until it is truthy, or fails after `timeout`
@@ -192,10 +224,12 @@ impl App {
         let seq = KeyActions::new("keyboard".into())
             .then(KeyAction::Down { value: c })
             .then(KeyAction::Up { value: c });
-        self.client
-            .perform_actions(seq)
-            .await
-            .with_context(|| format!("pressing {key:?}"))
+        within(
+            &format!("pressing {key:?}"),
+            COMMAND_TIMEOUT,
+            self.client.perform_actions(seq),
+        )
+        .await
     }
 
     /// `innerText` of the first element matching `css`, trimmed ("" when none).
@@ -217,27 +251,64 @@ impl App {
     }
 
     /// Saves a PNG screenshot of the window to the artifacts directory.
+    ///
+    /// Taken from the X display with ImageMagick's `import` (WebKitWebDriver's own screenshot
+    /// command never answered under Xvfb here); WebDriver's is the fallback without DISPLAY.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
-        let png = self
-            .client
-            .screenshot()
-            .await
-            .context("taking a screenshot")?;
-        if !png.starts_with(b"\x89PNG") {
-            return Err(anyhow!("the driver's screenshot is not a PNG"));
-        }
         std::fs::create_dir_all(&self.env.artifacts)?;
         let path = self.env.artifacts.join(format!("{name}.png"));
-        std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+        if let Some(display) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) {
+            let out = tokio::process::Command::new("import")
+                .arg("-display")
+                .arg(&display)
+                .args(["-window", "root"])
+                .arg(&path)
+                .output();
+            let out = tokio::time::timeout(COMMAND_TIMEOUT, out)
+                .await
+                .context("`import` (ImageMagick) took too long to take a screenshot")?
+                .context("running `import` (ImageMagick; `cargo xtask setup` installs it)")?;
+            ensure!(
+                out.status.success(),
+                "`import -window root` failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        } else {
+            let png = within(
+                "taking a screenshot",
+                COMMAND_TIMEOUT,
+                self.client.screenshot(),
+            )
+            .await?;
+            std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+        }
+        let head = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        ensure!(
+            head.starts_with(b"\x89PNG"),
+            "{} is not a PNG",
+            path.display()
+        );
         Ok(path)
+    }
+
+    /// The standard deviation of a screenshot's pixels (0 = one flat colour, a blank window).
+    pub fn contrast(png: &Path) -> Result<f64> {
+        let out = std::process::Command::new("identify")
+            .args(["-format", "%[fx:standard_deviation]"])
+            .arg(png)
+            .output()
+            .context("running `identify` (ImageMagick)")?;
+        ensure!(out.status.success(), "identify failed on {}", png.display());
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .with_context(|| format!("identify's answer for {}", png.display()))
     }
 
     /// Ends the session (tauri-driver then stops the app).
     pub async fn close(self) -> Result<()> {
-        self.client
-            .close()
-            .await
-            .with_context(|| format!("closing the WebDriver session of `{}`", self.name))
+        let what = format!("closing the WebDriver session of `{}`", self.name);
+        within(&what, COMMAND_TIMEOUT, self.client.close()).await
     }
 }
 

@@ -165,7 +165,8 @@ async fn keyboard_moves_between_steps_and_updates_side_panels() -> Result<()> {
         let back = current(app).await?;
         check_step(&back)?;
         let shot = app.screenshot("basic-3-after-pagedown-up").await?;
-        ensure!(std::fs::metadata(&shot)?.len() > 1000, "screenshot is suspiciously small");
+        let contrast = App::contrast(&shot)?;
+        ensure!(contrast > 0.01, "{} looks blank (contrast {contrast})", shot.display());
         Ok(())
     })
     .await
@@ -223,7 +224,12 @@ async fn non_utf8_runbook_shows_error_not_blank_window() -> Result<()> {
     )?;
     with_app(&env, "non-utf8", &file, async |app| {
         expect_error_naming(app, &file, true).await?;
-        app.screenshot("broken-non-utf8").await?;
+        let shot = app.screenshot("broken-non-utf8").await?;
+        ensure!(
+            App::contrast(&shot)? > 0.01,
+            "{} looks blank",
+            shot.display()
+        );
         Ok(())
     })
     .await
@@ -238,7 +244,12 @@ async fn missing_runbook_shows_error() -> Result<()> {
     let _ = std::fs::remove_file(&file);
     with_app(&env, "missing", &file, async |app| {
         expect_error_naming(app, &file, false).await?;
-        app.screenshot("broken-missing-file").await?;
+        let shot = app.screenshot("broken-missing-file").await?;
+        ensure!(
+            App::contrast(&shot)? > 0.01,
+            "{} looks blank",
+            shot.display()
+        );
         Ok(())
     })
     .await
