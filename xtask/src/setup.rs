@@ -25,8 +25,14 @@ pub const BUILD_PACKAGES: &[&str] = &[
 ];
 
 /// Extra packages for `cargo xtask test`: the WebDriver of WebKitGTK, a virtual display,
-/// and ImageMagick for screenshots.
-pub const TEST_PACKAGES: &[&str] = &["webkit2gtk-driver", "xvfb", "xauth", "imagemagick"];
+/// ImageMagick for screenshots, x11-utils (xwininfo) to read the native window title.
+pub const TEST_PACKAGES: &[&str] = &[
+    "webkit2gtk-driver",
+    "xvfb",
+    "xauth",
+    "imagemagick",
+    "x11-utils",
+];
 
 pub const MIN_NODE_MAJOR: u32 = 20;
 
@@ -631,7 +637,7 @@ mod tests {
         let plan = plan(&debian_with_everything(), Purpose::Test, ui());
         assert!(plan.actions.is_empty(), "{:?}", plan.actions);
         assert!(plan.problems.is_empty(), "{:?}", plan.problems);
-        assert!(plan.checks.iter().any(|c| c.contains("all 14 installed")));
+        assert!(plan.checks.iter().any(|c| c.contains("all 15 installed")));
     }
 
     #[test]
@@ -669,7 +675,7 @@ mod tests {
         assert!(plan.actions.is_empty(), "{:?}", plan.actions);
         let plan = super::plan(&f, Purpose::Test, ui());
         assert_eq!(plan.actions.len(), 2, "{:?}", plan.actions);
-        assert!(matches!(&plan.actions[0], Action::Apt { packages, .. } if packages.len() == 4));
+        assert!(matches!(&plan.actions[0], Action::Apt { packages, .. } if packages.len() == 5));
         assert_eq!(
             plan.actions[1],
             Action::CargoInstall {

@@ -291,6 +291,43 @@ impl App {
         Ok(path)
     }
 
+    /// Titles of the X display's windows (the native title bar text), via `xwininfo`.
+    pub fn window_titles() -> Result<Vec<String>> {
+        let out = std::process::Command::new("xwininfo")
+            .args(["-root", "-tree"])
+            .output()
+            .context("running `xwininfo` (Debian package x11-utils)")?;
+        ensure!(
+            out.status.success(),
+            "xwininfo failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Lines look like: `0x1400003 "E2E Basic Demo — Cuedeck": ("cuedeck-app" ...)`.
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let start = l.find(" \"")? + 2;
+                let end = start + l[start..].find("\":")?;
+                Some(l[start..end].to_owned())
+            })
+            .collect())
+    }
+
+    /// Waits until a native window is titled exactly `title`.
+    pub async fn wait_for_window_title(&self, title: &str, timeout: Duration) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            let titles = Self::window_titles()?;
+            if titles.iter().any(|t| t == title) {
+                return Ok(());
+            }
+            if start.elapsed() > timeout {
+                bail!("no window titled {title:?} after {timeout:?}; windows: {titles:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The standard deviation of a screenshot's pixels (0 = one flat colour, a blank window).
     pub fn contrast(png: &Path) -> Result<f64> {
         let out = std::process::Command::new("identify")

@@ -105,12 +105,9 @@ async fn keyboard_moves_between_steps_and_updates_side_panels() -> Result<()> {
         app.wait_ready().await?;
         app.wait_for("the first step to be current", &current_index_is(0), UI_TIMEOUT)
             .await?;
-        app.wait_for(
-            "the window title to name the runbook",
-            "document.title.includes('E2E Basic Demo') && document.title.includes('Cuedeck')",
-            UI_TIMEOUT,
-        )
-        .await?;
+        // The title bar is native (set by the backend), not document.title.
+        app.wait_for_window_title("E2E Basic Demo — Cuedeck", UI_TIMEOUT)
+            .await?;
         ensure!(!app.visible("#error").await?, "#error is shown for a valid runbook");
         ensure!(!app.visible("#empty").await?, "the drop zone is shown over a runbook");
 
