@@ -1,0 +1,391 @@
+//! Helpers for end-to-end tests of the real Cuedeck window.
+//!
+//! `cargo xtask test` (or `cargo xtask e2e`) builds the app, starts Xvfb and tauri-driver,
+//! and runs these tests serially with:
+//!
+//! - `CUEDECK_E2E_APP`: path of the app binary (built with the UI embedded),
+//! - `CUEDECK_E2E_WEBDRIVER`: tauri-driver's URL (`http://127.0.0.1:4444`),
+//! - `CUEDECK_E2E_ARTIFACTS`: where screenshots go (`tests/e2e/artifacts/`).
+//!
+//! Without them a test prints why it is skipped (straight to stderr, so the message shows
+//! even when libtest captures output) and returns: a plain `cargo test --workspace` stays
+//! green on a machine without a display.
+//!
+//! Every wait polls the DOM with a deadline; there are no fixed sleeps.
+
+use anyhow::{bail, ensure, Context, Result};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub const ENV_APP: &str = "CUEDECK_E2E_APP";
+pub const ENV_WEBDRIVER: &str = "CUEDECK_E2E_WEBDRIVER";
+pub const ENV_ARTIFACTS: &str = "CUEDECK_E2E_ARTIFACTS";
+
+/// How long the app may take to start and render a runbook (a debug build under Xvfb).
+pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a UI reaction (a key press) may take to show.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest any one WebDriver command may take before the test fails instead of hanging.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Awaits `fut`, failing with `what` when it takes longer than `limit`.
+pub async fn within<T, E>(
+    what: &str,
+    limit: Duration,
+    fut: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let trace = std::env::var_os("CUEDECK_E2E_TRACE").is_some();
+    if trace {
+        eprintln!("-> {what}");
+    }
+    let r = tokio::time::timeout(limit, fut).await;
+    if trace {
+        eprintln!(
+            "<- {what}: {}",
+            if r.is_ok() { "answered" } else { "timed out" }
+        );
+    }
+    match r {
+        Ok(r) => r.with_context(|| what.to_owned()),
+        Err(_) => bail!("{what}: no answer from the WebDriver within {limit:?}"),
+    }
+}
+
+/// Where the harness says things are.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub app: PathBuf,
+    pub webdriver: String,
+    pub artifacts: PathBuf,
+}
+
+impl Env {
+    /// The environment set by xtask, or `None` (and a SKIPPED line on stderr) without it.
+    pub fn or_skip(test: &str) -> Option<Env> {
+        let var = |k| std::env::var_os(k).filter(|v| !v.is_empty());
+        match (var(ENV_APP), var(ENV_WEBDRIVER), var(ENV_ARTIFACTS)) {
+            (Some(app), Some(wd), Some(art)) => Some(Env {
+                app: app.into(),
+                webdriver: wd.to_string_lossy().into_owned(),
+                artifacts: art.into(),
+            }),
+            _ => {
+                // Not eprintln!: libtest captures that for passing tests.
+                let msg = format!(
+                    "SKIPPED e2e test `{test}`: {ENV_APP}, {ENV_WEBDRIVER} and {ENV_ARTIFACTS} \
+                     are not set. The end-to-end tests need the built app, Xvfb and \
+                     tauri-driver: run `cargo xtask test` (or `cargo xtask e2e`).\n"
+                );
+                // One write, so parallel tests don't interleave their lines.
+                let _ = std::io::stderr().write_all(msg.as_bytes());
+                None
+            }
+        }
+    }
+}
+
+/// A fixture runbook from tests/fixtures/.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("fixtures")
+        .join(name)
+}
+
+/// One WebDriver session on one app window.
+pub struct App {
+    client: Client,
+    pub env: Env,
+    pub name: String,
+}
+
+/// Starts the app on `runbook` through tauri-driver, runs `body`, and always closes the
+/// session (screenshot `NAME-failure.png` first when `body` fails).
+pub async fn with_app(
+    env: &Env,
+    name: &str,
+    runbook: &Path,
+    body: impl AsyncFnOnce(&App) -> Result<()>,
+) -> Result<()> {
+    let app = App::launch(env, name, runbook).await?;
+    let result = body(&app).await;
+    if result.is_err() {
+        match app.screenshot(&format!("{name}-failure")).await {
+            Ok(p) => eprintln!("failure screenshot: {}", p.display()),
+            Err(e) => eprintln!("could not take a failure screenshot: {e:#}"),
+        }
+        if let Ok(text) = app
+            .js("return document.body ? document.body.innerText : '<no body>'")
+            .await
+        {
+            let t = text.as_str().unwrap_or_default();
+            eprintln!("window text at failure:\n{}", &t[..t.len().min(3000)]);
+        }
+    }
+    let closed = app.close().await;
+    result?;
+    closed
+}
+
+impl App {
+    pub async fn launch(env: &Env, name: &str, runbook: &Path) -> Result<App> {
+        let mut caps = serde_json::Map::new();
+        // Not `browserName: wry`: tauri-driver rejects it (tauri #10670).
+        caps.insert(
+            "tauri:options".into(),
+            json!({
+                "application": env.app,
+                "args": [runbook],
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let what = format!(
+            "starting a WebDriver session at {} for {} {}",
+            env.webdriver,
+            env.app.display(),
+            runbook.display()
+        );
+        let client = within(
+            &what,
+            READY_TIMEOUT,
+            ClientBuilder::new(connector)
+                .capabilities(caps)
+                .connect(&env.webdriver),
+        )
+        .await?;
+        Ok(App {
+            client,
+            env: env.clone(),
+            name: name.to_owned(),
+        })
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Runs a script in the window (`return ...` gives a value).
+    pub async fn js(&self, script: &str) -> Result<Value> {
+        within(
+            &format!("running script: {script}"),
+            COMMAND_TIMEOUT,
+            self.client.execute(script, vec![]),
+        )
+        .await
+    }
+
+    /// Polls `condition` (a JS expression) until it is truthy, or fails after `timeout`
+    /// naming `what` and the window's text. Returns the last value.
+    pub async fn wait_for(&self, what: &str, condition: &str, timeout: Duration) -> Result<Value> {
+        let script = format!("try {{ return ({condition}); }} catch (e) {{ return null; }}");
+        let start = Instant::now();
+        loop {
+            let v = self.js(&script).await?;
+            if truthy(&v) {
+                return Ok(v);
+            }
+            if start.elapsed() > timeout {
+                let text = self
+                    .js("return document.body ? document.body.innerText.slice(0, 2000) : '<no body>'")
+                    .await
+                    .unwrap_or(Value::Null);
+                bail!(
+                    "timed out after {timeout:?} waiting for {what} (`{condition}` was {v}); \
+                     window text: {}",
+                    text.as_str().unwrap_or("?")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the app says it has rendered (`document.body.dataset.ready === "true"`).
+    pub async fn wait_ready(&self) -> Result<()> {
+        self.wait_for(
+            "the app to render (body[data-ready=true])",
+            "document.body && document.body.dataset.ready === 'true'",
+            READY_TIMEOUT,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Presses and releases one key, sent to the focused element as a user would type it.
+    pub async fn press(&self, key: Key) -> Result<()> {
+        let c: char = key.into();
+        let seq = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: c })
+            .then(KeyAction::Up { value: c });
+        within(
+            &format!("pressing {key:?}"),
+            COMMAND_TIMEOUT,
+            self.client.perform_actions(seq),
+        )
+        .await
+    }
+
+    /// `innerText` of the first element matching `css`, trimmed ("" when none).
+    pub async fn text(&self, css: &str) -> Result<String> {
+        let v = self
+            .js(&format!(
+                "const e = document.querySelector({}); return e ? e.innerText.trim() : '';",
+                json!(css)
+            ))
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Whether the element matching `css` exists and is visible.
+    pub async fn visible(&self, css: &str) -> Result<bool> {
+        Ok(truthy(
+            &self.js(&format!("return {};", visible_js(css))).await?,
+        ))
+    }
+
+    /// Saves a PNG screenshot of the window to the artifacts directory.
+    ///
+    /// Taken from the X display with ImageMagick's `import` (WebKitWebDriver's own screenshot
+    /// command never answered under Xvfb here); WebDriver's is the fallback without DISPLAY.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        std::fs::create_dir_all(&self.env.artifacts)?;
+        let path = self.env.artifacts.join(format!("{name}.png"));
+        if let Some(display) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) {
+            let out = tokio::process::Command::new("import")
+                .arg("-display")
+                .arg(&display)
+                .args(["-window", "root"])
+                .arg(&path)
+                .output();
+            let out = tokio::time::timeout(COMMAND_TIMEOUT, out)
+                .await
+                .context("`import` (ImageMagick) took too long to take a screenshot")?
+                .context("running `import` (ImageMagick; `cargo xtask setup` installs it)")?;
+            ensure!(
+                out.status.success(),
+                "`import -window root` failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        } else {
+            let png = within(
+                "taking a screenshot",
+                COMMAND_TIMEOUT,
+                self.client.screenshot(),
+            )
+            .await?;
+            std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+        }
+        let head = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        ensure!(
+            head.starts_with(b"\x89PNG"),
+            "{} is not a PNG",
+            path.display()
+        );
+        Ok(path)
+    }
+
+    /// Titles of the X display's windows (the native title bar text), via `xwininfo`.
+    pub fn window_titles() -> Result<Vec<String>> {
+        let out = std::process::Command::new("xwininfo")
+            .args(["-root", "-tree"])
+            .output()
+            .context("running `xwininfo` (Debian package x11-utils)")?;
+        ensure!(
+            out.status.success(),
+            "xwininfo failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Lines look like: `0x1400003 "E2E Basic Demo — Cuedeck": ("cuedeck-app" ...)`.
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let start = l.find(" \"")? + 2;
+                let end = start + l[start..].find("\":")?;
+                Some(l[start..end].to_owned())
+            })
+            .collect())
+    }
+
+    /// Waits until a native window is titled exactly `title`.
+    pub async fn wait_for_window_title(&self, title: &str, timeout: Duration) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            let titles = Self::window_titles()?;
+            if titles.iter().any(|t| t == title) {
+                return Ok(());
+            }
+            if start.elapsed() > timeout {
+                bail!("no window titled {title:?} after {timeout:?}; windows: {titles:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The standard deviation of a screenshot's pixels (0 = one flat colour, a blank window).
+    pub fn contrast(png: &Path) -> Result<f64> {
+        let out = std::process::Command::new("identify")
+            .args(["-format", "%[fx:standard_deviation]"])
+            .arg(png)
+            .output()
+            .context("running `identify` (ImageMagick)")?;
+        ensure!(out.status.success(), "identify failed on {}", png.display());
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .with_context(|| format!("identify's answer for {}", png.display()))
+    }
+
+    /// Ends the session (tauri-driver then stops the app).
+    pub async fn close(self) -> Result<()> {
+        let what = format!("closing the WebDriver session of `{}`", self.name);
+        within(&what, COMMAND_TIMEOUT, self.client.close()).await
+    }
+}
+
+/// A JS expression: the element matching `css` exists and is rendered visibly.
+pub fn visible_js(css: &str) -> String {
+    format!(
+        "(() => {{ const e = document.querySelector({}); if (!e || e.hidden) return false; \
+         const s = getComputedStyle(e); const r = e.getBoundingClientRect(); \
+         return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0; }})()",
+        json!(css)
+    )
+}
+
+/// JavaScript's truthiness for a JSON value.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truthiness_matches_javascript() {
+        assert!(!truthy(&json!(null)));
+        assert!(!truthy(&json!(0)));
+        assert!(!truthy(&json!("")));
+        assert!(truthy(&json!("x")));
+        assert!(truthy(&json!({})));
+        assert!(truthy(&json!(2)));
+    }
+
+    #[test]
+    fn fixtures_are_in_tests_fixtures() {
+        assert!(fixture("e2e-basic.md").exists());
+    }
+}

@@ -1,0 +1,246 @@
+//! The end-to-end stage: Xvfb + tauri-driver (+ WebKitWebDriver) + the e2e test crate.
+//!
+//! Xvfb picks its own free display (`-displayfd`), tauri-driver is started once on port 4444
+//! with WebKitWebDriver on 4445, and both are stopped with everything they started, on
+//! success, failure or Ctrl-C (see `process::Background`).
+
+use crate::process::{self, Background};
+use crate::setup::{self, RealProbe};
+use crate::workspace::Workspace;
+use anyhow::{bail, Context, Result};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+pub const DRIVER_PORT: u16 = 4444;
+pub const NATIVE_PORT: u16 = 4445;
+pub const APP_PACKAGE: &str = "cuedeck-app";
+pub const E2E_PACKAGE: &str = "cuedeck-e2e";
+
+/// Names of the processes the e2e stage may start (as /proc shows them, 15 chars at most).
+const OURS: &[&str] = &[
+    "Xvfb",
+    "tauri-driver",
+    "WebKitWebDriver",
+    "cuedeck-app",
+    "WebKitWebProces",
+    "WebKitNetworkPr",
+];
+
+pub fn artifacts_dir(ws: &Workspace) -> PathBuf {
+    ws.root.join("tests").join("e2e").join("artifacts")
+}
+
+/// Builds the app so that it serves the built UI (not Vite's dev server).
+pub fn build_app(ws: &Workspace) -> Result<()> {
+    let mut cmd = ws.cargo();
+    cmd.args([
+        "build",
+        "-p",
+        APP_PACKAGE,
+        "--features",
+        "tauri/custom-protocol",
+    ]);
+    println!("==> {}", process::describe(&cmd));
+    process::run(&mut cmd).context("building the app")
+}
+
+/// Starts Xvfb on a display it chooses itself and returns it with the display name (":99").
+fn start_xvfb(artifacts: &Path) -> Result<(Background, String)> {
+    use std::io::Read;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+
+    let xvfb = process::which("Xvfb").context(
+        "Xvfb not found on PATH (Debian package `xvfb`; `cargo xtask setup` installs it)",
+    )?;
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two fds we then own.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        bail!("pipe2 failed: {}", std::io::Error::last_os_error());
+    }
+    // SAFETY: both fds were just created and are owned by nobody else.
+    let (read_end, write_end) =
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let wfd = write_end.as_raw_fd();
+    let mut cmd = Command::new(xvfb);
+    cmd.arg("-displayfd").arg(wfd.to_string()).args([
+        "-screen",
+        "0",
+        "1280x800x24",
+        "-nolisten",
+        "tcp",
+        "-noreset",
+    ]);
+    // SAFETY: fcntl is async-signal-safe; it lets the child inherit the pipe's write end.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::fcntl(wfd, libc::F_SETFD, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut bg = Background::spawn("Xvfb", &mut cmd, &artifacts.join("xvfb.log"))?;
+    drop(write_end);
+    // Xvfb writes "N\n" once it accepts connections; EOF means it died.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut f = std::fs::File::from(read_end);
+        let mut s = String::new();
+        let mut buf = [0u8; 16];
+        while let Ok(n) = f.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            s.push_str(&String::from_utf8_lossy(&buf[..n]));
+            if s.contains('\n') {
+                break;
+            }
+        }
+        let _ = tx.send(s);
+    });
+    let text = rx
+        .recv_timeout(Duration::from_secs(30))
+        .context("Xvfb did not report a display within 30 s")?;
+    let n: u32 = match text.trim().parse() {
+        Ok(n) => n,
+        Err(_) => {
+            bg.check_alive()?;
+            bail!("Xvfb reported no display (got {text:?})");
+        }
+    };
+    Ok((bg, format!(":{n}")))
+}
+
+fn start_tauri_driver(artifacts: &Path, display: &str) -> Result<Background> {
+    let driver = setup::find_tauri_driver(&RealProbe).context(
+        "tauri-driver not found on PATH or in ~/.cargo/bin (`cargo install tauri-driver --locked`; \
+         `cargo xtask setup` does it)",
+    )?;
+    let native = process::which("WebKitWebDriver").context(
+        "WebKitWebDriver not found on PATH (Debian package `webkit2gtk-driver`; `cargo xtask setup` \
+         installs it)",
+    )?;
+    for port in [DRIVER_PORT, NATIVE_PORT] {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        if process::port_in_use(addr) {
+            bail!(
+                "port {port} is already in use: another tauri-driver or WebDriver is running \
+                 (stop it, e.g. find it with `ss -ltnp 'sport = :{port}'`)"
+            );
+        }
+    }
+    let mut cmd = Command::new(&driver);
+    cmd.args(["--port", &DRIVER_PORT.to_string()])
+        .args(["--native-port", &NATIVE_PORT.to_string()])
+        .arg("--native-driver")
+        .arg(&native);
+    display_env(&mut cmd, display);
+    let mut bg = Background::spawn(
+        "tauri-driver",
+        &mut cmd,
+        &artifacts.join("tauri-driver.log"),
+    )?;
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, DRIVER_PORT));
+    let took = process::wait_for_port(addr, Duration::from_secs(30), || bg.check_alive())
+        .context("waiting for tauri-driver to listen")?;
+    println!(
+        "e2e: tauri-driver listening on {addr} after {} ms",
+        took.as_millis()
+    );
+    Ok(bg)
+}
+
+/// What the app (started by WebKitWebDriver, started by tauri-driver) needs to show a window.
+fn display_env(cmd: &mut Command, display: &str) {
+    cmd.env("DISPLAY", display)
+        .env("GDK_BACKEND", "x11")
+        .env_remove("WAYLAND_DISPLAY")
+        // Blank window under Xvfb otherwise (tauri #15936).
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+}
+
+/// Runs the e2e test crate against the built app; `filter` selects tests by name.
+pub fn run(ws: &Workspace, filter: Option<&str>) -> Result<()> {
+    if !cfg!(target_os = "linux") {
+        bail!(
+            "the end-to-end tests need Linux (tauri-driver does not support macOS): \
+             use `cargo xtask test --no-e2e` here"
+        );
+    }
+    let app = ws.binary(APP_PACKAGE)?;
+    if !app.exists() {
+        bail!(
+            "{} not found: the app build stage did not produce it",
+            app.display()
+        );
+    }
+    let artifacts = artifacts_dir(ws);
+    std::fs::create_dir_all(&artifacts)
+        .with_context(|| format!("creating {}", artifacts.display()))?;
+
+    // Compile first, so the driver is not started while cargo builds.
+    let mut build = ws.cargo();
+    build.args(["test", "-p", E2E_PACKAGE, "--no-run"]);
+    println!("==> {}", process::describe(&build));
+    process::run(&mut build).context("building the e2e tests")?;
+
+    let (mut xvfb, display) = start_xvfb(&artifacts)?;
+    println!("e2e: Xvfb on display {display} (pid {})", xvfb.pid());
+    let mut driver = start_tauri_driver(&artifacts, &display)?;
+
+    let mut cmd = ws.cargo();
+    cmd.args(["test", "-p", E2E_PACKAGE, "--"]);
+    if let Some(f) = filter {
+        cmd.arg(f);
+    }
+    cmd.arg("--test-threads=1");
+    display_env(&mut cmd, &display);
+    cmd.env("CUEDECK_E2E_APP", &app)
+        .env(
+            "CUEDECK_E2E_WEBDRIVER",
+            format!("http://127.0.0.1:{DRIVER_PORT}"),
+        )
+        .env("CUEDECK_E2E_ARTIFACTS", &artifacts);
+    println!(
+        "==> CUEDECK_E2E_APP={} CUEDECK_E2E_WEBDRIVER=http://127.0.0.1:{DRIVER_PORT} \
+         CUEDECK_E2E_ARTIFACTS={} DISPLAY={display} {}",
+        app.display(),
+        artifacts.display(),
+        process::describe(&cmd)
+    );
+    let result = process::run(&mut cmd).context("end-to-end tests failed");
+
+    let stopped_driver = driver.stop();
+    let stopped_xvfb = xvfb.stop();
+    println!(
+        "e2e: stopped {}",
+        stopped_driver
+            .iter()
+            .chain(&stopped_xvfb)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let left = process::leftover(OURS);
+    if !left.is_empty() {
+        bail!(
+            "processes left behind after the e2e stage: {}",
+            left.join(", ")
+        );
+    }
+    if result.is_err() {
+        eprintln!(
+            "e2e: logs and screenshots in {} (tauri-driver.log, xvfb.log, *.png)",
+            artifacts.display()
+        );
+    }
+    result?;
+    println!(
+        "e2e: artifacts (screenshots, logs) in {}",
+        artifacts.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,259 @@
+//! `cargo xtask`: Cuedeck's one entry point for set-up, build, test and bench.
+//! CI runs `cargo xtask test` (through .ci/run), exactly what a developer runs.
+
+mod e2e;
+mod process;
+mod setup;
+mod stages;
+mod ui;
+mod workspace;
+
+use anyhow::{bail, Context, Result};
+use setup::Purpose;
+use stages::Stages;
+use std::path::PathBuf;
+use workspace::Workspace;
+
+const USAGE: &str = "\
+cargo xtask <command> [options]
+
+commands:
+  run [RUNBOOK]     set up, build the UI and the app, open RUNBOOK (default runbooks/tour.md)
+  test              set up, then fmt, UI typecheck/tests/build, clippy, Rust tests, app build,
+                    end-to-end tests under Xvfb; stops at the first failure
+  e2e [FILTER]      set up, build the UI and the app, run only the end-to-end tests
+  setup             install what is missing (system packages, npm packages, tauri-driver)
+  bench [ARGS..]    cargo bench -p cuedeck-core [ARGS..]
+
+options:
+  --no-setup        (run, test, e2e) skip the set-up stage
+  --no-e2e          (test) skip the end-to-end stage (macOS, or no display tools)
+  --dry-run         (setup) print what would be installed, change nothing
+  --for run|test    (setup) install only what `run` needs, or everything (default: test)
+";
+
+fn main() {
+    if let Err(e) = process::install_signal_handler() {
+        eprintln!("warning: {e:#}");
+    }
+    if let Err(e) = real_main() {
+        eprintln!("\nxtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+struct Args {
+    command: String,
+    positional: Vec<String>,
+    no_setup: bool,
+    no_e2e: bool,
+    dry_run: bool,
+    purpose: Purpose,
+}
+
+fn parse_args(raw: Vec<String>) -> Result<Args> {
+    let mut it = raw.into_iter();
+    let command = it.next().unwrap_or_else(|| "help".into());
+    let mut args = Args {
+        command,
+        positional: Vec::new(),
+        no_setup: false,
+        no_e2e: false,
+        dry_run: false,
+        purpose: Purpose::Test,
+    };
+    let passthrough = args.command == "bench";
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--no-setup" if !passthrough => args.no_setup = true,
+            "--no-e2e" if !passthrough => args.no_e2e = true,
+            "--dry-run" if !passthrough => args.dry_run = true,
+            "--for" if !passthrough => {
+                args.purpose = match it.next().as_deref() {
+                    Some("run") => Purpose::Run,
+                    Some("test") => Purpose::Test,
+                    other => bail!("--for takes `run` or `test`, not {other:?}"),
+                }
+            }
+            "-h" | "--help" if !passthrough => args.command = "help".into(),
+            s if s.starts_with("--") && !passthrough => bail!("unknown option {s}\n\n{USAGE}"),
+            _ => args.positional.push(a),
+        }
+    }
+    Ok(args)
+}
+
+fn real_main() -> Result<()> {
+    let args = parse_args(std::env::args().skip(1).collect())?;
+    match args.command.as_str() {
+        "help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        "setup" => {
+            let ws = Workspace::load()?;
+            setup::setup(&ws.ui_dir(), args.purpose, args.dry_run)
+        }
+        "run" => run(&args),
+        "test" => test(&args),
+        "e2e" => e2e_only(&args),
+        "bench" => bench(&args),
+        other => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+fn run(args: &Args) -> Result<()> {
+    let ws = Workspace::load()?;
+    if args.positional.len() > 1 {
+        bail!("`run` takes at most one runbook, got {:?}", args.positional);
+    }
+    if !args.no_setup {
+        setup::setup(&ws.ui_dir(), Purpose::Run, false)?;
+    }
+    let runbook = match args.positional.first() {
+        Some(p) => std::path::absolute(p).with_context(|| format!("resolving {p}"))?,
+        None => ws.root.join("runbooks").join("tour.md"),
+    };
+    if !runbook.exists() {
+        bail!("runbook {} not found", runbook.display());
+    }
+    ui::npm(&ws.ui_dir(), "build")?;
+    e2e::build_app(&ws)?;
+    let app = ws.binary(e2e::APP_PACKAGE)?;
+    let mut cmd = std::process::Command::new(&app);
+    cmd.arg(&runbook);
+    println!("==> {}", process::describe(&cmd));
+    process::run(&mut cmd).context("the app exited with an error")
+}
+
+fn test(args: &Args) -> Result<()> {
+    let ws = Workspace::load()?;
+    let ui_dir = ws.ui_dir();
+    let mut st = Stages::default();
+    let nextest = process::which("cargo-nextest").is_some();
+    let result = (|| -> Result<()> {
+        if args.no_setup {
+            st.skip("setup", "--no-setup");
+        } else {
+            st.stage("setup", || setup::setup(&ui_dir, Purpose::Test, false))?;
+        }
+        st.stage("rustfmt", || {
+            let mut c = ws.cargo();
+            c.args(["fmt", "--all", "--check"]);
+            println!("==> {}", process::describe(&c));
+            process::run(&mut c).context("code is not formatted: run `cargo fmt --all`")
+        })?;
+        st.stage("ui typecheck", || ui::npm(&ui_dir, "typecheck"))?;
+        st.stage("ui tests", || ui::npm(&ui_dir, "test"))?;
+        // Before clippy and the app build: the app embeds ui/dist.
+        st.stage("ui build", || ui::npm(&ui_dir, "build"))?;
+        st.stage("clippy", || {
+            let mut c = ws.cargo();
+            c.args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]);
+            println!("==> {}", process::describe(&c));
+            process::run(&mut c).context("clippy found problems")
+        })?;
+        st.stage("rust tests", || {
+            let mut c = ws.cargo();
+            if nextest {
+                c.args([
+                    "nextest",
+                    "run",
+                    "--workspace",
+                    "--exclude",
+                    e2e::E2E_PACKAGE,
+                ]);
+            } else {
+                c.args(["test", "--workspace", "--exclude", e2e::E2E_PACKAGE]);
+            }
+            println!("==> {}", process::describe(&c));
+            process::run(&mut c).context("Rust tests failed")
+        })?;
+        if args.no_e2e {
+            st.skip("app build", "--no-e2e");
+            st.skip("e2e", "--no-e2e");
+        } else {
+            st.stage("app build", || e2e::build_app(&ws))?;
+            st.stage("e2e", || e2e::run(&ws, None))?;
+        }
+        Ok(())
+    })();
+    st.print_summary(&[
+        "setup",
+        "rustfmt",
+        "ui typecheck",
+        "ui tests",
+        "ui build",
+        "clippy",
+        "rust tests",
+        "app build",
+        "e2e",
+    ]);
+    result
+}
+
+fn e2e_only(args: &Args) -> Result<()> {
+    let ws = Workspace::load()?;
+    let ui_dir = ws.ui_dir();
+    let mut st = Stages::default();
+    let result = (|| -> Result<()> {
+        if !args.no_setup {
+            st.stage("setup", || setup::setup(&ui_dir, Purpose::Test, false))?;
+        }
+        st.stage("ui build", || ui::npm(&ui_dir, "build"))?;
+        st.stage("app build", || e2e::build_app(&ws))?;
+        st.stage("e2e", || {
+            e2e::run(&ws, args.positional.first().map(String::as_str))
+        })
+    })();
+    st.print_summary(&["setup", "ui build", "app build", "e2e"]);
+    result
+}
+
+fn bench(args: &Args) -> Result<()> {
+    let ws = Workspace::load()?;
+    let mut c = ws.cargo();
+    c.args(["bench", "-p", "cuedeck-core"])
+        .args(&args.positional);
+    println!("==> {}", process::describe(&c));
+    process::run(&mut c).context("benchmarks failed")?;
+    let criterion: PathBuf = ws.target_dir()?.join("criterion");
+    println!("\nbench: tables above are the custom harnesses' output");
+    if criterion.exists() {
+        println!(
+            "bench: criterion results and HTML reports in {} (open report/index.html)",
+            criterion.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Args {
+        parse_args(s.split_whitespace().map(String::from).collect()).unwrap()
+    }
+
+    #[test]
+    fn args() {
+        let a = parse("run --no-setup my.md");
+        assert_eq!((a.command.as_str(), a.no_setup), ("run", true));
+        assert_eq!(a.positional, vec!["my.md"]);
+        let a = parse("setup --dry-run --for run");
+        assert!(a.dry_run && a.purpose == Purpose::Run);
+        // bench passes everything through to cargo bench.
+        let a = parse("bench -- --save-baseline x");
+        assert_eq!(a.positional, vec!["--", "--save-baseline", "x"]);
+        assert!(parse_args(vec!["test".into(), "--bogus".into()]).is_err());
+        assert_eq!(parse("").command, "help");
+    }
+}
