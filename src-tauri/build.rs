@@ -4,7 +4,18 @@
 use std::path::Path;
 
 /// Every `#[tauri::command]` the app registers. Keep in sync with `src/lib.rs`.
-const COMMANDS: &[&str] = &["open_runbook", "initial_runbook", "watch_runbook"];
+const COMMANDS: &[&str] = &[
+    "open_runbook",
+    "initial_runbook",
+    "watch_runbook",
+    "terminal_attach",
+    "terminal_ack",
+    "terminal_input",
+    "terminal_resize",
+    "run_block",
+    "stop_block",
+    "terminal_renderer",
+];
 
 fn main() {
     // The UI is embedded at compile time (feature `custom-protocol`): say how to get it

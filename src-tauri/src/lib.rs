@@ -5,10 +5,11 @@
 //! plus the few defined here, mirrored in `ui/src/model.ts`.
 
 mod error;
+mod terminals;
 mod watch;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use cuedeck_core::runbook::{self, Runbook};
 use serde::Serialize;
@@ -16,6 +17,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 pub use error::{OpenError, OpenErrorKind};
+pub use terminals::{BlockState, BlockStatus, TerminalError, Terminals};
 
 /// The label of the presenter window (see `tauri.conf.json` and `capabilities/`).
 pub const MAIN_WINDOW: &str = "main";
@@ -112,6 +114,9 @@ fn open<R: Runtime>(
     }
     drop(session);
 
+    if let Ok(rb) = &loaded {
+        app.state::<Arc<Terminals>>().set_runbook(path, rb);
+    }
     match &loaded {
         Ok(rb) => tracing::info!(
             steps = rb.steps.len(),
@@ -137,6 +142,7 @@ fn reload<R: Runtime>(app: &AppHandle<R>, path: &Path) {
     let update = match runbook::load(path) {
         Ok(rb) => {
             set_title(app, path, Some(&rb));
+            app.state::<Arc<Terminals>>().set_runbook(path, &rb);
             RunbookUpdate::Loaded {
                 runbook: Box::new(rb),
             }
@@ -187,18 +193,34 @@ pub fn builder<R: Runtime>(
     builder
         .plugin(tauri_plugin_dialog::init())
         .manage(AppState::new(initial))
+        .manage(Arc::new(Terminals::default()))
         .invoke_handler(tauri::generate_handler![
             open_runbook,
             initial_runbook,
-            watch_runbook
+            watch_runbook,
+            terminals::terminal_attach,
+            terminals::terminal_ack,
+            terminals::terminal_input,
+            terminals::terminal_resize,
+            terminals::run_block,
+            terminals::stop_block,
+            terminals::terminal_renderer
         ])
 }
 
 /// Runs the app until its last window closes.
 pub fn run(initial: Option<PathBuf>) -> anyhow::Result<()> {
-    builder(tauri::Builder::default(), initial)
-        .run(tauri::generate_context!())
-        .map_err(|e| anyhow::anyhow!("the app failed: {e}"))
+    let app = builder(tauri::Builder::default(), initial)
+        .build(tauri::generate_context!())
+        .map_err(|e| anyhow::anyhow!("the app failed to start: {e}"))?;
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event {
+            // Shells run in sessions of their own: close them, or they outlive the app.
+            let left = app.state::<Arc<Terminals>>().close_all();
+            tracing::info!(left, "terminals closed");
+        }
+    });
+    Ok(())
 }
 
 #[cfg(test)]

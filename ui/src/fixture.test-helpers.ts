@@ -16,7 +16,7 @@ export function block(id: string, over: Partial<CodeBlock> = {}): CodeBlock {
   const source = over.source ?? "echo hi\n";
   return {
     id, line: 1, endLine: 3, lang: "bash", info: "bash", attributes: attributes(),
-    kind: "run", source, commands: [{ terminal: "main", text: source.trim(), comment: null, line: 2 }],
+    kind: "run", terminal: "main", source, commands: [{ terminal: "main", text: source.trim(), comment: null, line: 2 }],
     input: [], background: false, substep: null, inferred: [], ...over,
   };
 }

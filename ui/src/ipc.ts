@@ -2,7 +2,7 @@
 // UI calls `invoke`: command names and payload shapes live here only.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { OpenError, Runbook, RunbookUpdate } from "./model";
+import type { BlockStatus, OpenError, Runbook, RunbookUpdate } from "./model";
 
 /** Opens the runbook at `path` and makes it the open one (title, hot reload). */
 export function openRunbook(path: string): Promise<Runbook> {
@@ -40,4 +40,52 @@ export function toOpenError(value: unknown, path: string): OpenError {
   if (isOpenError(value)) return value;
   const reason = value instanceof Error ? value.message : String(value);
   return { kind: "unreadable", path, reason };
+}
+
+// --- Terminals ---
+
+/**
+ * Starts terminal `name` if needed and streams its output (raw bytes) to `onBytes`.
+ * Resolves with the bytes that redraw its current screen: write those first.
+ */
+export function terminalAttach(
+  name: string,
+  cols: number,
+  rows: number,
+  onBytes: (bytes: ArrayBuffer) => void,
+): Promise<ArrayBuffer> {
+  const output = new Channel<ArrayBuffer>();
+  output.onmessage = onBytes;
+  return invoke<ArrayBuffer>("terminal_attach", { name, cols, rows, output });
+}
+
+/** The view rendered `bytes` more bytes of terminal `name` (flow control). */
+export function terminalAck(name: string, bytes: number): Promise<void> {
+  return invoke<void>("terminal_ack", { name, bytes });
+}
+
+/** Keys typed by the presenter into terminal `name`. */
+export function terminalInput(name: string, data: string): Promise<void> {
+  return invoke<void>("terminal_input", { name, data });
+}
+
+export function terminalResize(name: string, cols: number, rows: number): Promise<void> {
+  return invoke<void>("terminal_resize", { name, cols, rows });
+}
+
+/** Runs a block of the open runbook; `onStatus` hears its progress until it ends. */
+export function runBlock(blockId: string, onStatus: (status: BlockStatus) => void): Promise<void> {
+  const channel = new Channel<BlockStatus>();
+  channel.onmessage = onStatus;
+  return invoke<void>("run_block", { blockId, onStatus: channel });
+}
+
+/** Stops what a block runs (Ctrl-C, then SIGTERM, then SIGKILL). */
+export function stopBlock(blockId: string): Promise<void> {
+  return invoke<void>("stop_block", { blockId });
+}
+
+/** "dom" where WebGL canvases would stay blank (WebKit compositing off), else "webgl". */
+export function terminalRenderer(): Promise<"webgl" | "dom"> {
+  return invoke<"webgl" | "dom">("terminal_renderer");
 }

@@ -6,6 +6,8 @@ import { open as openDialog } from "@tauri-apps/plugin-dialog";
 import { initialRunbook, openRunbook, toOpenError, watchRunbook } from "./ipc";
 import { isNavKey, keepStep, navigate } from "./logic";
 import type { OpenError, Runbook, RunbookUpdate } from "./model";
+import { TerminalPane } from "./terminal";
+import { nextToRun } from "./terminal-logic";
 import { markCurrent, renderError, renderHeader, renderPresenter, renderStep, renderSteps, showDeck } from "./render";
 
 interface State {
@@ -15,6 +17,14 @@ interface State {
 }
 
 const state: State = { runbook: null, current: -1, error: null };
+
+function element(id: string): HTMLElement {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html lacks #${id}`);
+  return el;
+}
+
+const pane = new TerminalPane(element("terminals"), element("terminal-tabs"), element("terminal-views"));
 
 function render(): void {
   const { runbook, current, error } = state;
@@ -31,6 +41,7 @@ function render(): void {
 function showStep(): void {
   const step = state.runbook?.steps[state.current];
   renderStep(step);
+  pane.decorate(document);
   renderPresenter(step);
   renderHeader(state.runbook, state.current);
   markCurrent(state.current);
@@ -46,6 +57,7 @@ function show(runbook: Runbook, current: number): void {
   state.runbook = runbook;
   state.current = current;
   state.error = null;
+  pane.useRunbook(runbook.path);
   render();
 }
 
@@ -105,9 +117,32 @@ function onKey(e: KeyboardEvent): void {
     void chooseFile();
     return;
   }
+  // Keys typed in a terminal belong to its program.
+  if (e.target instanceof Element && e.target.closest(".terminal-view")) return;
+  if (e.key === "Enter" && !e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey) {
+    if (e.target instanceof HTMLButtonElement) return; // a focused button takes its own Enter
+    const step = state.runbook?.steps[state.current];
+    const block = step ? nextToRun(step, pane.statuses) : null;
+    if (block) {
+      e.preventDefault();
+      void pane.run(block);
+    }
+    return;
+  }
   if (e.ctrlKey || e.altKey || e.metaKey || !state.runbook || !isNavKey(e.key)) return;
   e.preventDefault();
   select(navigate(e.key, state.current, state.runbook.steps.length));
+}
+
+/** Run and Stop buttons on the blocks of the step shown. */
+function onBlockButton(e: MouseEvent): void {
+  if (!(e.target instanceof Element)) return;
+  const button = e.target.closest("button.run, button.stop");
+  const id = button?.closest<HTMLElement>(".cue-block[data-block]")?.dataset.block;
+  const block = state.runbook?.steps[state.current]?.blocks.find((b) => b.id === id);
+  if (!button || !block) return;
+  if (button.classList.contains("stop")) pane.stop(block.id);
+  else void pane.run(block);
 }
 
 async function listenForDrops(): Promise<void> {
@@ -128,6 +163,7 @@ async function listenForDrops(): Promise<void> {
 async function start(): Promise<void> {
   document.addEventListener("keydown", onKey);
   document.getElementById("open")?.addEventListener("click", () => void chooseFile());
+  element("step-body").addEventListener("click", onBlockButton);
   document.getElementById("empty")?.addEventListener("click", () => void chooseFile());
   try {
     await watchRunbook(onUpdate);

@@ -92,6 +92,8 @@ export interface CodeBlock {
   info: string;
   attributes: CellAttributes;
   kind: BlockKind;
+  /** The terminal the block runs or types in (for a `# Terminal N` split, the first). */
+  terminal: string;
   source: string;
   commands: Command[];
   input: InputLine[];
@@ -238,3 +240,21 @@ export interface OpenError {
 export type RunbookUpdate =
   | { kind: "loaded"; runbook: Runbook }
   | { kind: "failed"; error: OpenError };
+
+// --- Terminals (src-tauri/src/terminals.rs) ---
+
+/** A block's progress, as its badge shows it. */
+export type BlockState = "running" | "waiting" | "ready" | "ok" | "failed" | "timedOut" | "stopped";
+
+export interface BlockStatus {
+  blockId: string;
+  state: BlockState;
+  exitCode: number | null;
+  durationMs: number;
+  message: string | null;
+}
+
+/** Why a terminal command failed. */
+export interface TerminalError {
+  message: string;
+}

@@ -1,7 +1,7 @@
 import html from "../index.html?raw";
 import { beforeEach, describe, expect, it } from "vitest";
 import { block, runbook, step } from "./fixture.test-helpers";
-import { RUN_DISABLED_HINT, renderBody, renderError, renderPresenter, renderSteps, renderStep } from "./render";
+import { renderBody, renderError, renderPresenter, renderSteps, renderStep } from "./render";
 
 
 beforeEach(() => {
@@ -27,15 +27,15 @@ describe("steps list", () => {
 });
 
 describe("step body", () => {
-  it("fills core's placeholders with blocks; Run is inert on runnable ones only", () => {
+  it("fills core's placeholders with blocks; Run and a status slot on runnable ones only", () => {
     const s = step("demo", {
       html: '<p>Start it:</p><div class="cue-block" data-block="demo-1"></div><div class="cue-block" data-block="demo-2"></div>',
       blocks: [block("demo-1", { background: true }), block("demo-2", { kind: "shown", lang: "go", source: "package main\n" })],
     });
     renderStep(s);
     const run = document.querySelector<HTMLButtonElement>('#step-body .cue-block[data-block="demo-1"] button.run');
-    expect(run?.disabled).toBe(true);
-    expect(run?.title).toBe(RUN_DISABLED_HINT);
+    expect(run?.disabled).toBe(false);
+    expect(document.querySelector('.cue-block[data-block="demo-1"] .status')?.getAttribute("data-status")).toBe("idle");
     expect(document.querySelector('.cue-block[data-block="demo-1"] .badge.background')).not.toBeNull();
     expect(document.querySelector('.cue-block[data-block="demo-2"] button.run')).toBeNull();
     expect(document.querySelector('.cue-block[data-block="demo-2"] pre')?.textContent).toBe("package main");

@@ -14,7 +14,6 @@ import {
   splitMarkdown,
 } from "./logic";
 
-export const RUN_DISABLED_HINT = "Terminals arrive in a later version";
 
 type Attrs = Record<string, string | undefined>;
 
@@ -174,15 +173,13 @@ export function renderBlock(block: CodeBlock): HTMLElement {
     ...terminals(block).map((t) => h("span", { class: "badge terminal", title: "Terminal" }, `⌗ ${t}`)),
     h("span", { class: "spacer" }),
   );
-  if (block.kind === "run") {
-    // Inert until the terminal engine lands; the wrapper carries the tooltip because
-    // some webviews show no tooltip on a disabled button.
+  if (block.kind !== "shown") {
+    // Clicks are handled by the terminal pane (event delegation on the step body).
+    const what = block.kind === "input" ? "Type these lines into the running program" : "Run in the terminal";
     head.append(
-      h(
-        "span",
-        { class: "run-wrap", title: RUN_DISABLED_HINT },
-        h("button", { class: "run", type: "button", disabled: "", title: RUN_DISABLED_HINT, "aria-label": "Run" }, "▶ Run"),
-      ),
+      h("span", { class: "status", "data-status": "idle", "aria-live": "polite" }),
+      h("button", { class: "stop", type: "button", title: "Stop (Ctrl+C, then SIGTERM, then SIGKILL)", hidden: "" }, "■ Stop"),
+      h("button", { class: "run", type: "button", title: `${what} (Enter)`, "aria-label": "Run" }, "▶ Run"),
     );
   }
   const code =

@@ -4,13 +4,14 @@
 //! cannot be read or has errors.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::runbook::{self, lint, FrontMatter, Runbook, Severity};
+use crate::runbook::{self, lint, Runbook, Severity};
 use crate::show::run_all::{self, Report, Selection, StepResult};
-use crate::terminal::{SessionOptions, ShellKind, StepStatus, TerminalManager};
+use crate::show::terminals;
+use crate::terminal::{StepStatus, TerminalManager};
 
 use super::check::clock;
 
@@ -52,7 +53,7 @@ pub fn run(args: &RehearseArgs) -> ExitCode {
         eprintln!("error: fix the runbook before rehearsing it (`cuedeck check {file}`)");
         return ExitCode::from(2);
     }
-    let manager = Arc::new(TerminalManager::new(session_options(
+    let manager = Arc::new(TerminalManager::new(terminals::session_options(
         &runbook.front_matter,
         &args.runbook,
     )));
@@ -84,29 +85,6 @@ pub fn run(args: &RehearseArgs) -> ExitCode {
         print!("{}", table(&runbook, &report));
     }
     ExitCode::from(u8::from(report.failed() > 0))
-}
-
-/// Terminals start in the runbook's folder (or its front matter `cwd`, relative to it),
-/// with its front matter `shell` and `env`.
-fn session_options(fm: &FrontMatter, path: &Path) -> SessionOptions {
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let folder = folder
-        .canonicalize()
-        .unwrap_or_else(|_| folder.to_path_buf());
-    let cwd = fm.cwd.as_ref().map_or(folder.clone(), |c| folder.join(c));
-    SessionOptions {
-        shell: fm
-            .shell
-            .as_deref()
-            .and_then(ShellKind::from_name)
-            .unwrap_or_else(ShellKind::from_env),
-        cwd: Some(cwd),
-        env: fm.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        ..SessionOptions::default()
-    }
 }
 
 /// Ctrl-C closes every terminal (their shells run in sessions of their own and would

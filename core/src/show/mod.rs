@@ -1,5 +1,7 @@
 //! The presentation state: which steps run, in what order, and what came of them.
 //!
 //! - [`run_all`]: run a runbook's steps in order in real terminals (rehearsal, Run All).
+//! - [`terminals`]: how a runbook's terminals start (folder, shell, env).
 
 pub mod run_all;
+pub mod terminals;

@@ -1,0 +1,67 @@
+//! Steps run in the window's real terminals: Enter runs the current step, the xterm
+//! buffer shows the command at a prompt and its output, badges show ok or the exit code.
+
+use std::time::Duration;
+
+use anyhow::{ensure, Result};
+use cuedeck_e2e::{fixture, with_app, Env, UI_TIMEOUT};
+use fantoccini::key::Key;
+
+/// A shell starts and a step runs within this, even on a loaded 2-core machine.
+const RUN_TIMEOUT: Duration = Duration::from_secs(40);
+
+fn status_is(block: &str, status: &str) -> String {
+    format!(
+        "(() => {{ const s = document.querySelector('.cue-block[data-block=\"{block}\"] .status'); \
+         return s !== null && s.dataset.status === '{status}'; }})()"
+    )
+}
+
+fn terminal_has(name: &str, text: &str) -> String {
+    format!("window.__cuedeckTerminals.read({name:?}).includes({text:?})")
+}
+
+#[tokio::test]
+async fn enter_runs_the_step_in_a_real_terminal_with_status_badges() -> Result<()> {
+    let Some(env) = Env::or_skip("enter_runs_the_step_in_a_real_terminal_with_status_badges")
+    else {
+        return Ok(());
+    };
+    with_app(&env, "terminal", &fixture("e2e-terminal.md"), async |app| {
+        app.wait_ready().await?;
+        app.press(Key::Enter).await?;
+        app.wait_for("the greet step to end ok", &status_is("greet-1", "ok"), RUN_TIMEOUT)
+            .await?;
+        app.wait_for(
+            "the output in the main terminal",
+            &terminal_has("main", "cuedeck-e2e-42"),
+            UI_TIMEOUT,
+        )
+        .await?;
+        let text = app.js("return window.__cuedeckTerminals.read('main')").await?;
+        let text = text.as_str().unwrap_or_default();
+        ensure!(
+            text.contains("echo \"cuedeck-e2e-$((6*7))\""),
+            "the command was not typed at the prompt:\n{text}"
+        );
+        app.screenshot("terminal-ok").await?;
+
+        app.press(Key::Down).await?;
+        app.wait_for(
+            "the failing step to be shown",
+            "document.getElementById('step-title').innerText.includes('Fail')",
+            UI_TIMEOUT,
+        )
+        .await?;
+        app.press(Key::Enter).await?;
+        app.wait_for("the failed badge", &status_is("fail-1", "failed"), RUN_TIMEOUT)
+            .await?;
+        let code = app
+            .js("return document.querySelector('.cue-block[data-block=\"fail-1\"] .status').dataset.exitCode")
+            .await?;
+        ensure!(code.as_str() == Some("2"), "exit code shown: {code}");
+        app.screenshot("terminal-failed").await?;
+        Ok(())
+    })
+    .await
+}

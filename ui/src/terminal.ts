@@ -1,0 +1,222 @@
+// The terminal pane under the step: one xterm.js view per named terminal (as tabs),
+// fed raw bytes from the backend and acknowledging what it rendered (flow control);
+// Run/Stop on blocks and their status badges.
+
+import { FitAddon } from "@xterm/addon-fit";
+import { SearchAddon } from "@xterm/addon-search";
+import { Unicode11Addon } from "@xterm/addon-unicode11";
+import { WebLinksAddon } from "@xterm/addon-web-links";
+import { WebglAddon } from "@xterm/addon-webgl";
+import { Terminal } from "@xterm/xterm";
+import "@xterm/xterm/css/xterm.css";
+import { runBlock, stopBlock, terminalAck, terminalAttach, terminalInput, terminalRenderer, terminalResize } from "./ipc";
+import type { BlockStatus, CodeBlock } from "./model";
+import { h } from "./render";
+import { badgeText, blockTerminals, isActive, zoomed } from "./terminal-logic";
+
+const BASE_FONT_SIZE = 15;
+
+/** One named terminal: an xterm.js view attached to the backend's shell. */
+class TerminalView {
+  readonly term: Terminal;
+  readonly element: HTMLElement;
+  private readonly fit = new FitAddon();
+  readonly search = new SearchAddon();
+  readonly attached: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    parent: HTMLElement,
+  ) {
+    this.element = h("div", { class: "terminal-view", "data-terminal": name });
+    parent.append(this.element);
+    this.term = new Terminal({
+      fontFamily: '"JetBrains Mono", "DejaVu Sans Mono", "Liberation Mono", monospace',
+      fontSize: BASE_FONT_SIZE,
+      cursorBlink: true,
+      scrollback: 5000,
+      allowProposedApi: true, // unicode11
+      theme: { background: "#0b0f18", foreground: "#e8edf7", cursor: "#ffb547" },
+    });
+    for (const addon of [this.fit, this.search, new Unicode11Addon(), new WebLinksAddon(() => undefined)]) {
+      this.term.loadAddon(addon);
+    }
+    this.term.unicode.activeVersion = "11";
+    this.term.open(this.element);
+    this.fit.fit();
+    this.term.onData((data) => void terminalInput(this.name, data).catch(logError));
+    this.term.onResize(({ cols, rows }) => void terminalResize(this.name, cols, rows).catch(logError));
+    this.term.attachCustomKeyEventHandler((e) => this.onKey(e));
+    this.attached = this.useWebgl().then(() => this.attach());
+  }
+
+  /** WebGL where the backend says it renders and the webview has it; else the DOM renderer. */
+  private async useWebgl(): Promise<void> {
+    if ((await webglWanted) === "dom") return;
+    try {
+      const webgl = new WebglAddon();
+      webgl.onContextLoss(() => webgl.dispose());
+      this.term.loadAddon(webgl);
+    } catch (e) {
+      console.info("WebGL renderer unavailable; using the DOM renderer", e);
+    }
+  }
+
+  /** Streams output; bytes that arrive before the screen redraw wait for it. */
+  private async attach(): Promise<void> {
+    let early: Uint8Array[] | null = [];
+    const redraw = await terminalAttach(this.name, this.term.cols, this.term.rows, (buf) => {
+      const bytes = new Uint8Array(buf);
+      if (early) early.push(bytes);
+      else this.write(bytes);
+    });
+    this.term.write(new Uint8Array(redraw));
+    for (const bytes of early) this.write(bytes);
+    early = null;
+  }
+
+  /** Writes a batch and acknowledges it once xterm.js has parsed it. */
+  private write(bytes: Uint8Array): void {
+    this.term.write(bytes, () => void terminalAck(this.name, bytes.length).catch(logError));
+  }
+
+  private onKey(e: KeyboardEvent): boolean {
+    if (e.type !== "keydown") return true;
+    if (e.ctrlKey && !e.shiftKey) {
+      const size = zoomed(this.term.options.fontSize ?? BASE_FONT_SIZE, e.key, BASE_FONT_SIZE);
+      if (size !== null) {
+        this.term.options.fontSize = size;
+        this.fit.fit();
+        return false;
+      }
+    }
+    if (e.ctrlKey && e.shiftKey && (e.key === "C" || e.key === "c")) {
+      void navigator.clipboard.writeText(this.term.getSelection()).catch(logError);
+      return false;
+    }
+    if (e.ctrlKey && e.shiftKey && (e.key === "V" || e.key === "v")) {
+      void navigator.clipboard.readText().then((t) => this.term.paste(t), logError);
+      return false;
+    }
+    return true;
+  }
+
+  fitToPane(): void {
+    if (!this.element.hidden) this.fit.fit();
+  }
+
+  /** The whole buffer as text (scrollback included), for tests and search. */
+  text(): string {
+    const buffer = this.term.buffer.active;
+    const lines: string[] = [];
+    for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i)?.translateToString(true) ?? "");
+    return lines.join("\n").replace(/\n+$/, "");
+  }
+
+  dispose(): void {
+    this.term.dispose();
+    this.element.remove();
+  }
+}
+
+/** Asked once per window. */
+const webglWanted: Promise<"webgl" | "dom"> = terminalRenderer().catch(() => "dom" as const);
+
+function logError(e: unknown): void {
+  console.error(e);
+}
+
+/** The pane: tabs, views, block statuses. */
+export class TerminalPane {
+  private readonly views = new Map<string, TerminalView>();
+  readonly statuses = new Map<string, BlockStatus>();
+  private runbookPath: string | null = null;
+
+  constructor(
+    private readonly section: HTMLElement,
+    private readonly tabs: HTMLElement,
+    private readonly viewport: HTMLElement,
+  ) {
+    new ResizeObserver(() => this.views.forEach((v) => v.fitToPane())).observe(viewport);
+    (window as unknown as { __cuedeckTerminals: unknown }).__cuedeckTerminals = {
+      read: (name: string): string => this.views.get(name)?.text() ?? "",
+    };
+  }
+
+  /** A runbook was shown: another file means the backend started fresh terminals. */
+  useRunbook(path: string | null): void {
+    if (path === this.runbookPath) return;
+    this.runbookPath = path;
+    this.views.forEach((v) => v.dispose());
+    this.views.clear();
+    this.statuses.clear();
+    this.tabs.replaceChildren();
+    this.section.hidden = true;
+  }
+
+  /** The view of terminal `name`, created (and its shell started) on first use. */
+  async ensure(name: string): Promise<TerminalView> {
+    let view = this.views.get(name);
+    if (!view) {
+      this.section.hidden = false;
+      const tab = h("button", { class: "terminal-tab", type: "button", role: "tab", "data-terminal": name }, name);
+      tab.addEventListener("click", () => this.show(name));
+      this.tabs.append(tab);
+      view = new TerminalView(name, this.viewport);
+      this.views.set(name, view);
+      this.show(name);
+    }
+    await view.attached;
+    return view;
+  }
+
+  show(name: string): void {
+    for (const [n, v] of this.views) v.element.hidden = n !== name;
+    for (const tab of this.tabs.querySelectorAll<HTMLElement>(".terminal-tab")) {
+      tab.setAttribute("aria-selected", String(tab.dataset.terminal === name));
+    }
+    this.views.get(name)?.fitToPane();
+  }
+
+  /** Runs a block: its terminals are opened and the first one shown. */
+  async run(block: CodeBlock): Promise<void> {
+    const current = this.statuses.get(block.id);
+    if (current && isActive(current.state)) return;
+    const names = blockTerminals(block);
+    try {
+      for (const name of names) await this.ensure(name);
+      const first = names[0];
+      if (first !== undefined) this.show(first);
+      this.setStatus({ blockId: block.id, state: "running", exitCode: null, durationMs: 0, message: null });
+      await runBlock(block.id, (status) => this.setStatus(status));
+    } catch (e) {
+      const message = typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e);
+      this.setStatus({ blockId: block.id, state: "failed", exitCode: null, durationMs: 0, message });
+    }
+  }
+
+  stop(blockId: string): void {
+    void stopBlock(blockId).catch(logError);
+  }
+
+  private setStatus(status: BlockStatus): void {
+    this.statuses.set(status.blockId, status);
+    this.decorate(document);
+  }
+
+  /** Puts every known status on the blocks shown (after a step is rendered). */
+  decorate(root: ParentNode): void {
+    for (const el of root.querySelectorAll<HTMLElement>(".cue-block[data-block]")) {
+      const status = this.statuses.get(el.dataset.block ?? "");
+      const badge = el.querySelector<HTMLElement>(".status");
+      const stop = el.querySelector<HTMLElement>("button.stop");
+      if (!badge) continue;
+      badge.dataset.status = status?.state ?? "idle";
+      badge.textContent = status ? badgeText(status) : "";
+      badge.title = status?.message ?? "";
+      if (status?.exitCode !== null && status?.exitCode !== undefined) badge.dataset.exitCode = String(status.exitCode);
+      else delete badge.dataset.exitCode;
+      if (stop) stop.hidden = !status || !(isActive(status.state) || status.state === "ready");
+    }
+  }
+}
