@@ -1,19 +1,11 @@
 //! `cuedeck check`: exit codes and output, run as a user runs it.
 
+mod cli_common;
+
 use std::path::Path;
-use std::process::Command;
 
 fn check(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cuedeck"))
-        .arg("check")
-        .args(args)
-        .output()
-        .expect("cuedeck runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    cli_common::cuedeck("check", args)
 }
 
 fn fixture(name: &str) -> String {

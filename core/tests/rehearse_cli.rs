@@ -1,20 +1,12 @@
 //! `cuedeck rehearse` as a user runs it: real bash in real PTYs, the report, exit codes,
 //! and no process left behind.
 
+mod cli_common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn rehearse(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cuedeck"))
-        .arg("rehearse")
-        .args(args)
-        .output()
-        .expect("cuedeck runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    cli_common::cuedeck("rehearse", args)
 }
 
 fn scratch(name: &str, text: &str) -> PathBuf {
