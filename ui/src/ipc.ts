@@ -89,3 +89,8 @@ export function stopBlock(blockId: string): Promise<void> {
 export function terminalRenderer(): Promise<"webgl" | "dom"> {
   return invoke<"webgl" | "dom">("terminal_renderer");
 }
+
+/** Stops what runs in terminal `name`, whichever block started it. */
+export function stopTerminal(name: string): Promise<void> {
+  return invoke<void>("stop_terminal", { name });
+}

@@ -7,7 +7,7 @@ import { initialRunbook, openRunbook, toOpenError, watchRunbook } from "./ipc";
 import { isNavKey, keepStep, navigate } from "./logic";
 import type { OpenError, Runbook, RunbookUpdate } from "./model";
 import { TerminalPane } from "./terminal";
-import { nextToRun } from "./terminal-logic";
+import { nextToRun, pageKey } from "./terminal-logic";
 import { markCurrent, renderError, renderHeader, renderPresenter, renderStep, renderSteps, showDeck } from "./render";
 
 interface State {
@@ -117,10 +117,18 @@ function onKey(e: KeyboardEvent): void {
     void chooseFile();
     return;
   }
-  // Keys typed in a terminal belong to its program.
-  if (e.target instanceof Element && e.target.closest(".terminal-view")) return;
-  if (e.key === "Enter" && !e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey) {
-    if (e.target instanceof HTMLButtonElement) return; // a focused button takes its own Enter
+  // Keys typed in a terminal belong to its program; a focused button takes its own Enter.
+  const inTerminal = e.target instanceof Element && e.target.closest(".terminal-view") !== null;
+  const action = pageKey(e, { inTerminal, onButton: e.target instanceof HTMLButtonElement });
+  if (action === "stop") {
+    // In a terminal, its own key handler stops (and keeps Ctrl+. from the program).
+    if (!inTerminal) {
+      e.preventDefault();
+      pane.stopActive();
+    }
+    return;
+  }
+  if (action === "run") {
     const step = state.runbook?.steps[state.current];
     const block = step ? nextToRun(step, pane.statuses) : null;
     if (block) {
@@ -129,6 +137,7 @@ function onKey(e: KeyboardEvent): void {
     }
     return;
   }
+  if (inTerminal) return;
   if (e.ctrlKey || e.altKey || e.metaKey || !state.runbook || !isNavKey(e.key)) return;
   e.preventDefault();
   select(navigate(e.key, state.current, state.runbook.steps.length));

@@ -178,7 +178,7 @@ export function renderBlock(block: CodeBlock): HTMLElement {
     const what = block.kind === "input" ? "Type these lines into the running program" : "Run in the terminal";
     head.append(
       h("span", { class: "status", "data-status": "idle", "aria-live": "polite" }),
-      h("button", { class: "stop", type: "button", title: "Stop (Ctrl+C, then SIGTERM, then SIGKILL)", hidden: "" }, "■ Stop"),
+      h("button", { class: "stop", type: "button", title: "Stop (Ctrl+.): Ctrl+C, then SIGTERM, then SIGKILL", hidden: "" }, "■ Stop"),
       h("button", { class: "run", type: "button", title: `${what} (Enter)`, "aria-label": "Run" }, "▶ Run"),
     );
   }

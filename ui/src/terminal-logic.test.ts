@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { block, step } from "./fixture.test-helpers";
 import type { BlockStatus } from "./model";
-import { badgeText, blockTerminals, isActive, nextToRun, zoomed } from "./terminal-logic";
+import {
+  OutputFeed,
+  activeBlocks,
+  badgeText,
+  blockTerminals,
+  isActive,
+  nextToRun,
+  pageKey,
+  terminalKey,
+  zoomed,
+  type KeyPress,
+} from "./terminal-logic";
 
 const status = (blockId: string, state: BlockStatus["state"], exitCode: number | null = null): BlockStatus => ({
   blockId,
@@ -53,5 +64,127 @@ describe("terminal pane rules", () => {
     expect(zoomed(8, "-", 14)).toBe(8);
     expect(zoomed(20, "0", 14)).toBe(14);
     expect(zoomed(14, "x", 14)).toBeNull();
+  });
+});
+
+describe("badges for every state", () => {
+  it("has a text for each state the backend sends", () => {
+    expect(badgeText(status("b", "running"))).toBe("… running");
+    expect(badgeText(status("b", "ready"))).toBe("● ready 1.2s");
+    expect(badgeText(status("b", "timedOut"))).toBe("⏱ timed out 1.2s");
+    expect(badgeText(status("b", "stopped"))).toBe("■ stopped 1.2s");
+    expect(badgeText(status("b", "failed"))).toBe("✗ failed 1.2s");
+  });
+
+  it("stops only what is still in progress", () => {
+    const all = new Map([
+      ["a", status("a", "running")],
+      ["b", status("b", "waiting")],
+      ["c", status("c", "ready")],
+      ["d", status("d", "ok", 0)],
+    ]);
+    expect(activeBlocks(all)).toEqual(["a", "b"]);
+  });
+});
+
+/** A fake xterm.js: records writes and parses them when told to. */
+function fakeTerm() {
+  const written: string[] = [];
+  const waiting: (() => void)[] = [];
+  const write = (bytes: Uint8Array, parsed: () => void) => {
+    written.push(new TextDecoder().decode(bytes));
+    waiting.push(parsed);
+  };
+  const parseAll = () => waiting.splice(0).forEach((f) => f());
+  return { written, write, parseAll };
+}
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe("flow-control acknowledgements", () => {
+  it("writes the redraw first, then early batches in order, and acks only parsed output", () => {
+    const term = fakeTerm();
+    const acks: number[] = [];
+    const feed = new OutputFeed(term.write, (n) => acks.push(n));
+    feed.push(bytes("abc"));
+    feed.push(bytes("de"));
+    expect(term.written).toEqual([]);
+    expect(feed.pending).toBe(5);
+
+    feed.start(bytes("SCREEN"));
+    expect(term.written).toEqual(["SCREEN", "abc", "de"]);
+    expect(acks).toEqual([]); // nothing acknowledged before xterm parsed it
+
+    term.parseAll();
+    expect(acks).toEqual([3, 2]); // the redraw is not stream output: never acknowledged
+    feed.push(bytes("fghi"));
+    expect(feed.pending).toBe(4);
+    term.parseAll();
+    expect(acks.reduce((a, b) => a + b, 0)).toBe(9);
+    expect(feed.pending).toBe(0);
+  });
+
+  it("acknowledges every byte exactly once across many batches", () => {
+    const term = fakeTerm();
+    let acked = 0;
+    const feed = new OutputFeed(term.write, (n) => (acked += n));
+    feed.start(new Uint8Array());
+    let sent = 0;
+    for (let i = 1; i <= 100; i++) {
+      feed.push(new Uint8Array(i));
+      sent += i;
+      if (i % 7 === 0) term.parseAll();
+    }
+    term.parseAll();
+    expect(acked).toBe(sent);
+    expect(term.written).toHaveLength(100); // an empty redraw is not written
+  });
+
+  it("stops writing and acknowledging once closed", () => {
+    const term = fakeTerm();
+    const acks: number[] = [];
+    const feed = new OutputFeed(term.write, (n) => acks.push(n));
+    feed.start(new Uint8Array());
+    feed.push(bytes("x"));
+    feed.close();
+    feed.push(bytes("y"));
+    term.parseAll();
+    expect(term.written).toEqual(["x"]);
+    expect(acks).toEqual([]);
+  });
+});
+
+const key = (k: string, mods: Partial<KeyPress> = {}): KeyPress => ({
+  key: k,
+  ctrlKey: false,
+  shiftKey: false,
+  altKey: false,
+  metaKey: false,
+  ...mods,
+});
+
+describe("keys", () => {
+  it("terminal keys: zoom, copy, paste, stop; the rest reach the program", () => {
+    expect(terminalKey(key("=", { ctrlKey: true }))).toBe("zoomIn");
+    expect(terminalKey(key("+", { ctrlKey: true, shiftKey: true }))).toBe("zoomIn");
+    expect(terminalKey(key("-", { ctrlKey: true }))).toBe("zoomOut");
+    expect(terminalKey(key("0", { ctrlKey: true }))).toBe("zoomReset");
+    expect(terminalKey(key("C", { ctrlKey: true, shiftKey: true }))).toBe("copy");
+    expect(terminalKey(key("V", { ctrlKey: true, shiftKey: true }))).toBe("paste");
+    expect(terminalKey(key(".", { ctrlKey: true }))).toBe("stop");
+    expect(terminalKey(key("c", { ctrlKey: true }))).toBeNull(); // Ctrl+C interrupts the program
+    expect(terminalKey(key("v", { ctrlKey: true }))).toBeNull();
+    expect(terminalKey(key("=", { ctrlKey: true, altKey: true }))).toBeNull();
+    expect(terminalKey(key("a"))).toBeNull();
+  });
+
+  it("page keys: Enter runs outside terminals and buttons; Ctrl+. stops anywhere", () => {
+    const page = { inTerminal: false, onButton: false };
+    expect(pageKey(key("Enter"), page)).toBe("run");
+    expect(pageKey(key("Enter"), { ...page, inTerminal: true })).toBeNull();
+    expect(pageKey(key("Enter"), { ...page, onButton: true })).toBeNull();
+    expect(pageKey(key("Enter", { shiftKey: true }), page)).toBeNull();
+    expect(pageKey(key(".", { ctrlKey: true }), { ...page, inTerminal: true })).toBe("stop");
+    expect(pageKey(key("ArrowDown"), page)).toBeNull();
   });
 });

@@ -55,3 +55,101 @@ export function zoomed(current: number, key: string, base: number): number | nul
   if (key === "0") return base;
   return null;
 }
+
+/** Where a terminal's parsed bytes go: xterm.js's `write(data, callback)`. */
+export type WriteParsed = (bytes: Uint8Array, parsed: () => void) => void;
+
+/**
+ * The output of one attached terminal view, as flow control wants it: the screen redraw
+ * first (it is no output of the stream, so it is not acknowledged), then every batch in
+ * order, each acknowledged once and only after xterm.js parsed it. Batches that arrive
+ * before the redraw wait for it.
+ */
+export class OutputFeed {
+  private early: Uint8Array[] | null = [];
+  private unacked = 0;
+  private closed = false;
+
+  constructor(
+    private readonly write: WriteParsed,
+    private readonly ack: (bytes: number) => void,
+  ) {}
+
+  /** A batch of output from the backend. */
+  push(bytes: Uint8Array): void {
+    if (this.closed) return;
+    if (this.early) this.early.push(bytes);
+    else this.forward(bytes);
+  }
+
+  /** The bytes that redraw the screen as it was when the view attached. */
+  start(redraw: Uint8Array): void {
+    if (this.closed || !this.early) return;
+    const early = this.early;
+    this.early = null;
+    if (redraw.length > 0) this.write(redraw, () => undefined);
+    for (const bytes of early) this.forward(bytes);
+  }
+
+  /** Bytes handed to xterm.js and not yet acknowledged. */
+  get pending(): number {
+    return this.unacked + (this.early?.reduce((n, b) => n + b.length, 0) ?? 0);
+  }
+
+  /** The view is gone: nothing more is written or acknowledged. */
+  close(): void {
+    this.closed = true;
+    this.early = null;
+  }
+
+  private forward(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.unacked += bytes.length;
+    this.write(bytes, () => {
+      this.unacked -= bytes.length;
+      if (!this.closed) this.ack(bytes.length);
+    });
+  }
+}
+
+/** The parts of a key event the key rules look at. */
+export interface KeyPress {
+  key: string;
+  ctrlKey: boolean;
+  shiftKey: boolean;
+  altKey: boolean;
+  metaKey: boolean;
+}
+
+/** What a key typed in a terminal does before (or instead of) reaching its program. */
+export type TerminalKey = "zoomIn" | "zoomOut" | "zoomReset" | "copy" | "paste" | "stop" | null;
+
+export function terminalKey(e: KeyPress): TerminalKey {
+  if (!e.ctrlKey || e.altKey || e.metaKey) return null;
+  if (e.shiftKey) {
+    if (e.key === "C" || e.key === "c") return "copy";
+    if (e.key === "V" || e.key === "v") return "paste";
+    if (e.key === "+") return "zoomIn"; // Ctrl+Shift+= on most layouts
+    return null;
+  }
+  if (e.key === "=" || e.key === "+") return "zoomIn";
+  if (e.key === "-") return "zoomOut";
+  if (e.key === "0") return "zoomReset";
+  if (e.key === ".") return "stop";
+  return null;
+}
+
+/** What a key does outside the terminals: run the next block, stop, or nothing here. */
+export type PageKey = "run" | "stop" | null;
+
+export function pageKey(e: KeyPress, where: { inTerminal: boolean; onButton: boolean }): PageKey {
+  if (e.ctrlKey && !e.shiftKey && !e.altKey && !e.metaKey && e.key === ".") return "stop";
+  if (where.inTerminal || where.onButton) return null;
+  if (e.key === "Enter" && !e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey) return "run";
+  return null;
+}
+
+/** The blocks Stop (Ctrl+.) stops: those still running or waiting to be ready. */
+export function activeBlocks(statuses: ReadonlyMap<string, BlockStatus>): string[] {
+  return [...statuses.values()].filter((s) => isActive(s.state)).map((s) => s.blockId);
+}

@@ -9,10 +9,19 @@ import { WebLinksAddon } from "@xterm/addon-web-links";
 import { WebglAddon } from "@xterm/addon-webgl";
 import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
-import { runBlock, stopBlock, terminalAck, terminalAttach, terminalInput, terminalRenderer, terminalResize } from "./ipc";
+import {
+  runBlock,
+  stopBlock,
+  stopTerminal,
+  terminalAck,
+  terminalAttach,
+  terminalInput,
+  terminalRenderer,
+  terminalResize,
+} from "./ipc";
 import type { BlockStatus, CodeBlock } from "./model";
 import { h } from "./render";
-import { badgeText, blockTerminals, isActive, zoomed } from "./terminal-logic";
+import { OutputFeed, activeBlocks, badgeText, blockTerminals, isActive, terminalKey, zoomed } from "./terminal-logic";
 
 const BASE_FONT_SIZE = 15;
 
@@ -23,10 +32,12 @@ class TerminalView {
   private readonly fit = new FitAddon();
   readonly search = new SearchAddon();
   readonly attached: Promise<void>;
+  private readonly feed: OutputFeed;
 
   constructor(
     readonly name: string,
     parent: HTMLElement,
+    private readonly onStop: () => void,
   ) {
     this.element = h("div", { class: "terminal-view", "data-terminal": name });
     parent.append(this.element);
@@ -47,6 +58,10 @@ class TerminalView {
     this.term.onData((data) => void terminalInput(this.name, data).catch(logError));
     this.term.onResize(({ cols, rows }) => void terminalResize(this.name, cols, rows).catch(logError));
     this.term.attachCustomKeyEventHandler((e) => this.onKey(e));
+    this.feed = new OutputFeed(
+      (bytes, parsed) => this.term.write(bytes, parsed),
+      (n) => void terminalAck(this.name, n).catch(logError),
+    );
     this.attached = this.useWebgl().then(() => this.attach());
   }
 
@@ -64,41 +79,38 @@ class TerminalView {
 
   /** Streams output; bytes that arrive before the screen redraw wait for it. */
   private async attach(): Promise<void> {
-    let early: Uint8Array[] | null = [];
-    const redraw = await terminalAttach(this.name, this.term.cols, this.term.rows, (buf) => {
-      const bytes = new Uint8Array(buf);
-      if (early) early.push(bytes);
-      else this.write(bytes);
-    });
-    this.term.write(new Uint8Array(redraw));
-    for (const bytes of early) this.write(bytes);
-    early = null;
+    const redraw = await terminalAttach(this.name, this.term.cols, this.term.rows, (buf) =>
+      this.feed.push(new Uint8Array(buf)),
+    );
+    this.feed.start(new Uint8Array(redraw));
   }
 
-  /** Writes a batch and acknowledges it once xterm.js has parsed it. */
-  private write(bytes: Uint8Array): void {
-    this.term.write(bytes, () => void terminalAck(this.name, bytes.length).catch(logError));
-  }
-
+  /** Zoom, copy, paste and stop keys; `false` keeps the key from the program. */
   private onKey(e: KeyboardEvent): boolean {
-    if (e.type !== "keydown") return true;
-    if (e.ctrlKey && !e.shiftKey) {
-      const size = zoomed(this.term.options.fontSize ?? BASE_FONT_SIZE, e.key, BASE_FONT_SIZE);
-      if (size !== null) {
-        this.term.options.fontSize = size;
+    const action = terminalKey(e);
+    if (action === null) return true;
+    if (e.type !== "keydown") return false;
+    switch (action) {
+      case "zoomIn":
+      case "zoomOut":
+      case "zoomReset": {
+        const key = action === "zoomIn" ? "=" : action === "zoomOut" ? "-" : "0";
+        this.term.options.fontSize = zoomed(this.term.options.fontSize ?? BASE_FONT_SIZE, key, BASE_FONT_SIZE) ?? BASE_FONT_SIZE;
         this.fit.fit();
-        return false;
+        break;
       }
+      case "copy":
+        if (this.term.hasSelection()) void navigator.clipboard.writeText(this.term.getSelection()).catch(logError);
+        break;
+      case "paste":
+        void navigator.clipboard.readText().then((t) => this.term.paste(t), logError);
+        break;
+      case "stop":
+        this.onStop();
+        break;
     }
-    if (e.ctrlKey && e.shiftKey && (e.key === "C" || e.key === "c")) {
-      void navigator.clipboard.writeText(this.term.getSelection()).catch(logError);
-      return false;
-    }
-    if (e.ctrlKey && e.shiftKey && (e.key === "V" || e.key === "v")) {
-      void navigator.clipboard.readText().then((t) => this.term.paste(t), logError);
-      return false;
-    }
-    return true;
+    e.preventDefault();
+    return false;
   }
 
   fitToPane(): void {
@@ -114,6 +126,7 @@ class TerminalView {
   }
 
   dispose(): void {
+    this.feed.close();
     this.term.dispose();
     this.element.remove();
   }
@@ -162,7 +175,7 @@ export class TerminalPane {
       const tab = h("button", { class: "terminal-tab", type: "button", role: "tab", "data-terminal": name }, name);
       tab.addEventListener("click", () => this.show(name));
       this.tabs.append(tab);
-      view = new TerminalView(name, this.viewport);
+      view = new TerminalView(name, this.viewport, () => this.stopActive());
       this.views.set(name, view);
       this.show(name);
     }
@@ -197,6 +210,17 @@ export class TerminalPane {
 
   stop(blockId: string): void {
     void stopBlock(blockId).catch(logError);
+  }
+
+  /** Stop (Ctrl+.): the blocks still running or waiting, else what runs in the terminal shown. */
+  stopActive(): void {
+    const blocks = activeBlocks(this.statuses);
+    if (blocks.length > 0) {
+      blocks.forEach((id) => this.stop(id));
+      return;
+    }
+    const shown = [...this.views.values()].find((v) => !v.element.hidden);
+    if (shown) void stopTerminal(shown.name).catch(logError);
   }
 
   private setStatus(status: BlockStatus): void {
