@@ -14,6 +14,7 @@ const COMMANDS: &[&str] = &[
     "terminal_resize",
     "run_block",
     "stop_block",
+    "stop_terminal",
     "terminal_renderer",
 ];
 

@@ -204,6 +204,7 @@ pub fn builder<R: Runtime>(
             terminals::terminal_resize,
             terminals::run_block,
             terminals::stop_block,
+            terminals::stop_terminal,
             terminals::terminal_renderer
         ])
 }

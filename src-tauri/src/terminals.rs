@@ -285,6 +285,24 @@ pub async fn stop_block(
     .await
 }
 
+/// Stops what runs in terminal `name` (its foreground program), whichever block
+/// started it: Ctrl-C, then SIGTERM, then SIGKILL. The shell itself stays.
+#[tauri::command]
+pub async fn stop_terminal(
+    terminals: State<'_, Arc<Terminals>>,
+    name: String,
+) -> Result<(), TerminalError> {
+    let manager = terminals.manager()?;
+    blocking(move || {
+        let outcome = manager
+            .stop(&name)
+            .ok_or_else(|| TerminalError::new(format!("terminal `{name}` is not started")))?;
+        tracing::info!(terminal = %name, ?outcome, "terminal stopped");
+        Ok(())
+    })
+    .await
+}
+
 /// Which xterm.js renderer the window should use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
