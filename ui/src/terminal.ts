@@ -174,7 +174,9 @@ export class TerminalPane {
       this.section.hidden = false;
       const tab = h("button", { class: "terminal-tab", type: "button", role: "tab", "data-terminal": name }, name);
       tab.addEventListener("click", () => this.show(name));
-      this.tabs.append(tab);
+      // `main` leads the tabs whichever terminal a block opened first.
+      if (name === "main") this.tabs.prepend(tab);
+      else this.tabs.append(tab);
       view = new TerminalView(name, this.viewport, () => this.stopActive());
       this.views.set(name, view);
       this.show(name);

@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
-use anyhow::{ensure, Result};
-use cuedeck_e2e::{fixture, with_app, Env, UI_TIMEOUT};
+use anyhow::{ensure, Context, Result};
+use cuedeck_e2e::{fixture, with_app, App, Env, UI_TIMEOUT};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
+use fantoccini::Locator;
 
 /// A shell starts and a step runs within this, even on a loaded 2-core machine.
 const RUN_TIMEOUT: Duration = Duration::from_secs(40);
@@ -61,7 +63,52 @@ async fn enter_runs_the_step_in_a_real_terminal_with_status_badges() -> Result<(
             .await?;
         ensure!(code.as_str() == Some("2"), "exit code shown: {code}");
         app.screenshot("terminal-failed").await?;
+
+        // A long step is stopped with Ctrl+. and the terminal takes typed keys again.
+        app.press(Key::Down).await?;
+        app.wait_for(
+            "the long step to be shown",
+            "document.getElementById('step-title').innerText.includes('Wait')",
+            UI_TIMEOUT,
+        )
+        .await?;
+        app.press(Key::Enter).await?;
+        app.wait_for("the running badge", &status_is("wait-1", "running"), RUN_TIMEOUT)
+            .await?;
+        ctrl(&app, '.').await?;
+        app.wait_for("the stopped badge", &status_is("wait-1", "stopped"), RUN_TIMEOUT)
+            .await?;
+        app.client()
+            .find(Locator::Css(
+                ".terminal-view[data-terminal=\"main\"] textarea.xterm-helper-textarea",
+            ))
+            .await
+            .context("finding the main terminal's input")?
+            .send_keys("echo typed-$((2+3))\n")
+            .await
+            .context("typing into the main terminal")?;
+        app.wait_for(
+            "the typed command's output",
+            &terminal_has("main", "\ntyped-5"),
+            RUN_TIMEOUT,
+        )
+        .await?;
+        app.screenshot("terminal-stopped").await?;
         Ok(())
     })
     .await
+}
+
+/// Presses Ctrl+`c` as a user would (to the focused element).
+async fn ctrl(app: &App, c: char) -> Result<()> {
+    let ctrl: char = Key::Control.into();
+    let seq = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: ctrl })
+        .then(KeyAction::Down { value: c })
+        .then(KeyAction::Up { value: c })
+        .then(KeyAction::Up { value: ctrl });
+    app.client()
+        .perform_actions(seq)
+        .await
+        .with_context(|| format!("pressing Ctrl+{c}"))
 }
