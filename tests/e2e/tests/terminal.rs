@@ -75,7 +75,7 @@ async fn enter_runs_the_step_in_a_real_terminal_with_status_badges() -> Result<(
         app.press(Key::Enter).await?;
         app.wait_for("the running badge", &status_is("wait-1", "running"), RUN_TIMEOUT)
             .await?;
-        ctrl(&app, '.').await?;
+        ctrl(app, '.').await?;
         app.wait_for("the stopped badge", &status_is("wait-1", "stopped"), RUN_TIMEOUT)
             .await?;
         app.client()
