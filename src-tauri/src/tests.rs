@@ -192,3 +192,43 @@ fn window_title_names_the_runbook() {
     assert_eq!(window_title(path, None), "rate-limits.md — Cuedeck");
     assert_eq!(window_title(Path::new("/"), None), "Cuedeck");
 }
+
+#[test]
+fn terminal_commands_name_what_is_missing() {
+    let (_app, window) = app(None);
+    let err = invoke(&window, "stop_terminal", json!({ "name": "main" })).expect_err("no runbook");
+    assert!(err.to_string().contains("no runbook is open"), "{err}");
+
+    invoke(
+        &window,
+        "open_runbook",
+        json!({ "path": fixture("e2e-terminal.md") }),
+    )
+    .expect("opens");
+    let err = invoke(&window, "stop_terminal", json!({ "name": "main" })).expect_err("no shell");
+    assert!(
+        err.to_string().contains("terminal `main` is not started"),
+        "{err}"
+    );
+    let err = invoke(&window, "stop_block", json!({ "blockId": "nope" })).expect_err("no block");
+    assert!(err.to_string().contains("no block `nope`"), "{err}");
+}
+
+#[test]
+fn terminal_commands_are_granted_to_the_main_window_only() {
+    let (app, _main) = app(None);
+    let other = WebviewWindowBuilder::new(&app, "audience", Default::default())
+        .build()
+        .expect("a second window builds");
+    for (cmd, args) in [
+        ("stop_terminal", json!({ "name": "main" })),
+        ("terminal_input", json!({ "name": "main", "data": "x" })),
+        ("stop_block", json!({ "blockId": "greet-1" })),
+    ] {
+        let denied = invoke(&other, cmd, args).expect_err("not granted");
+        assert!(
+            denied.to_string().contains("not allowed"),
+            "{cmd}: {denied}"
+        );
+    }
+}
