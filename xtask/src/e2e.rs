@@ -68,7 +68,7 @@ fn start_xvfb(artifacts: &Path) -> Result<(Background, String)> {
     cmd.arg("-displayfd").arg(wfd.to_string()).args([
         "-screen",
         "0",
-        "1280x800x24",
+        "1920x1080x24",
         "-nolisten",
         "tcp",
         "-noreset",
