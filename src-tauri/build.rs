@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "stop_block",
     "stop_terminal",
     "terminal_renderer",
+    "open_link",
 ];
 
 fn main() {

@@ -5,6 +5,7 @@
 //! plus the few defined here, mirrored in `ui/src/model.ts`.
 
 mod error;
+mod links;
 mod terminals;
 mod watch;
 
@@ -205,7 +206,8 @@ pub fn builder<R: Runtime>(
             terminals::run_block,
             terminals::stop_block,
             terminals::stop_terminal,
-            terminals::terminal_renderer
+            terminals::terminal_renderer,
+            links::open_link
         ])
 }
 

@@ -94,3 +94,8 @@ export function terminalRenderer(): Promise<"webgl" | "dom"> {
 export function stopTerminal(name: string): Promise<void> {
   return invoke<void>("stop_terminal", { name });
 }
+
+/** Opens an http(s) link in the user's browser (never in the app's webview). */
+export function openLink(url: string): Promise<void> {
+  return invoke<void>("open_link", { url });
+}

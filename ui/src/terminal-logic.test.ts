@@ -8,6 +8,7 @@ import {
   blockTerminals,
   isActive,
   nextToRun,
+  opensLink,
   pageKey,
   terminalKey,
   zoomed,
@@ -186,5 +187,16 @@ describe("keys", () => {
     expect(pageKey(key("Enter", { shiftKey: true }), page)).toBeNull();
     expect(pageKey(key(".", { ctrlKey: true }), { ...page, inTerminal: true })).toBe("stop");
     expect(pageKey(key("ArrowDown"), page)).toBeNull();
+  });
+});
+
+describe("links", () => {
+  it("Ctrl+click opens web links only", () => {
+    const ctrl = { ctrlKey: true, metaKey: false };
+    expect(opensLink(ctrl, "http://localhost:8080/health")).toBe(true);
+    expect(opensLink({ ctrlKey: false, metaKey: true }, "https://example.com")).toBe(true);
+    expect(opensLink({ ctrlKey: false, metaKey: false }, "https://example.com")).toBe(false);
+    expect(opensLink(ctrl, "file:///etc/passwd")).toBe(false);
+    expect(opensLink(ctrl, "javascript:alert(1)")).toBe(false);
   });
 });

@@ -153,3 +153,11 @@ export function pageKey(e: KeyPress, where: { inTerminal: boolean; onButton: boo
 export function activeBlocks(statuses: ReadonlyMap<string, BlockStatus>): string[] {
   return [...statuses.values()].filter((s) => isActive(s.state)).map((s) => s.blockId);
 }
+
+/**
+ * Whether a click on a link in a terminal opens it: Ctrl+click (Cmd+click on macOS), as in
+ * VS Code, so a click meant to select text on stage never opens a browser; http(s) only.
+ */
+export function opensLink(e: { ctrlKey: boolean; metaKey: boolean }, uri: string): boolean {
+  return (e.ctrlKey || e.metaKey) && /^https?:\/\//i.test(uri);
+}

@@ -10,6 +10,7 @@ import { WebglAddon } from "@xterm/addon-webgl";
 import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import {
+  openLink,
   runBlock,
   stopBlock,
   stopTerminal,
@@ -21,7 +22,16 @@ import {
 } from "./ipc";
 import type { BlockStatus, CodeBlock } from "./model";
 import { h } from "./render";
-import { OutputFeed, activeBlocks, badgeText, blockTerminals, isActive, terminalKey, zoomed } from "./terminal-logic";
+import {
+  OutputFeed,
+  activeBlocks,
+  badgeText,
+  blockTerminals,
+  isActive,
+  opensLink,
+  terminalKey,
+  zoomed,
+} from "./terminal-logic";
 
 const BASE_FONT_SIZE = 15;
 
@@ -49,7 +59,7 @@ class TerminalView {
       allowProposedApi: true, // unicode11
       theme: { background: "#0b0f18", foreground: "#e8edf7", cursor: "#ffb547" },
     });
-    for (const addon of [this.fit, this.search, new Unicode11Addon(), new WebLinksAddon(() => undefined)]) {
+    for (const addon of [this.fit, this.search, new Unicode11Addon(), new WebLinksAddon(onLink)]) {
       this.term.loadAddon(addon);
     }
     this.term.unicode.activeVersion = "11";
@@ -130,6 +140,12 @@ class TerminalView {
     this.term.dispose();
     this.element.remove();
   }
+}
+
+/** Ctrl+click on a link opens it in the browser; the webview never navigates. */
+function onLink(e: MouseEvent, uri: string): void {
+  e.preventDefault();
+  if (opensLink(e, uri)) void openLink(uri).catch(logError);
 }
 
 /** Asked once per window. */
