@@ -6,6 +6,7 @@ mod terminal_common;
 use std::time::Duration;
 
 use cuedeck_core::runbook::OutputPattern;
+use cuedeck_core::terminal::stop::wait_until;
 use cuedeck_core::terminal::{
     ReadyBy, ShellState, StepAction, StepRequest, StepStatus, TerminalError,
 };
@@ -28,7 +29,13 @@ fn background_step_is_ready_on_its_expected_text_and_keeps_running() {
         "the echo of the command must not match: {out:?}"
     );
     assert_eq!(s.state(), ShellState::Running);
-    assert!(s.processes().len() >= 2, "shell and sleep still run");
+    // Readiness comes from the echo; bash forks `sleep 1000` just after it, so the
+    // second process may appear a moment later.
+    assert!(
+        wait_until(WAIT, || s.processes().len() >= 2),
+        "shell and sleep still run: {:?}",
+        s.processes()
+    );
     assert!(matches!(
         s.run_command("echo no", WAIT),
         Err(TerminalError::Busy(_))

@@ -119,7 +119,11 @@ mod tests {
         let me = i32::try_from(std::process::id()).unwrap();
         let (info, session) = read_stat(me).unwrap();
         assert_eq!(info.pid, me);
-        assert!(session > 0);
+        assert_eq!(info.pgid, nix::unistd::getpgrp().as_raw());
+        // In a container the session leader may live outside our pid namespace, and
+        // then the kernel reports session 0: compare with getsid, never with > 0.
+        let expected_session = nix::unistd::getsid(None).unwrap().as_raw();
+        assert_eq!(session, expected_session);
         assert!(session_processes(session).iter().any(|p| p.pid == me));
     }
 }
