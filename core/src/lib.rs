@@ -2,8 +2,10 @@
 //!
 //! - [`runbook`]: Markdown runbook -> [`runbook::Runbook`] model, and its lint.
 //! - [`terminal`]: shells in pseudo-terminals, steps run at their prompts, output path.
+//! - [`probe`]: health probes, metrics and system sampling of the services under demo.
 
 pub mod cli;
+pub mod probe;
 pub mod runbook;
 pub mod show;
 pub mod terminal;

@@ -200,9 +200,17 @@ export interface ServiceProbe {
   name: string;
   url: string;
   intervalMs: number;
+  timeoutMs: number;
+  slowMs: number;
   expectStatus: number;
+  expectJson: JsonExpectation | null;
   origin: Origin;
   line: number;
+}
+
+export interface JsonExpectation {
+  field: string;
+  value: unknown;
 }
 
 export type MetricFormat = "json" | "prometheus";

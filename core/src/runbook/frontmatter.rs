@@ -5,10 +5,16 @@ use serde_json::Value;
 
 use super::duration::parse_duration_ms;
 use super::model::{
-    Diagnostic, FrontMatter, MetricFormat, MetricSource, Origin, ServiceProbe, Severity,
+    Diagnostic, FrontMatter, JsonExpectation, MetricFormat, MetricSource, Origin, ServiceProbe,
+    Severity,
 };
 
 pub const DEFAULT_INTERVAL_MS: u64 = 1000;
+/// A health probe's default timeout: long enough for a loaded laptop, short enough
+/// that a hung service turns red within a couple of intervals.
+pub const DEFAULT_TIMEOUT_MS: u64 = 2000;
+/// A health answer slower than this by default shows the service as degraded.
+pub const DEFAULT_SLOW_MS: u64 = 1000;
 
 /// Front matter and what it declares.
 #[derive(Debug, Default)]
@@ -192,18 +198,37 @@ fn read_redact(value: &Value, line: usize, fm: &mut FrontMatter, out: &mut Vec<D
     }
 }
 
-fn interval(item: &Value, what: &str) -> Result<u64, String> {
-    match item.get("interval") {
-        None => Ok(DEFAULT_INTERVAL_MS),
+/// A positive duration under `key` (`1s`, `500ms`, or a number of seconds).
+fn duration_ms(item: &Value, key: &str, default: u64, what: &str) -> Result<u64, String> {
+    match item.get(key) {
+        None => Ok(default),
         Some(Value::Number(n)) => n
             .as_f64()
             .filter(|s| *s > 0.0)
             .map(|s| (s * 1000.0) as u64)
-            .ok_or_else(|| format!("{what}: interval must be positive")),
+            .ok_or_else(|| format!("{what}: {key} must be positive")),
         Some(v) => scalar(v)
             .and_then(|s| parse_duration_ms(&s))
             .filter(|ms| *ms > 0)
-            .ok_or_else(|| format!("{what}: interval `{v}` is not a duration like 1s")),
+            .ok_or_else(|| format!("{what}: {key} `{v}` is not a duration like 1s")),
+    }
+}
+
+fn interval(item: &Value, what: &str) -> Result<u64, String> {
+    duration_ms(item, "interval", DEFAULT_INTERVAL_MS, what)
+}
+
+/// `field:` and `value:` together, or neither.
+fn json_expectation(item: &Value, what: &str) -> Result<Option<JsonExpectation>, String> {
+    match (item.get("field").and_then(scalar), item.get("value")) {
+        (None, None) => Ok(None),
+        (Some(field), Some(value)) => Ok(Some(JsonExpectation {
+            field,
+            value: value.clone(),
+        })),
+        _ => Err(format!(
+            "{what}: `field` and `value` go together (the JSON body's field and the value it must hold)"
+        )),
     }
 }
 
@@ -236,8 +261,11 @@ fn service(item: &Value, index: usize, line: usize) -> Result<ServiceProbe, Stri
     Ok(ServiceProbe {
         url: url_of(item, &what)?,
         interval_ms: interval(item, &what)?,
-        name,
+        timeout_ms: duration_ms(item, "timeout", DEFAULT_TIMEOUT_MS, &what)?,
+        slow_ms: duration_ms(item, "slow", DEFAULT_SLOW_MS, &what)?,
         expect_status,
+        expect_json: json_expectation(item, &what)?,
+        name,
         origin: Origin::Declared,
         line,
     })
@@ -294,6 +322,23 @@ mod tests {
         );
         assert_eq!(p.body.lines().count(), FM.lines().count());
         assert_eq!(p.body.lines().nth(10), Some("# Body"));
+    }
+
+    #[test]
+    fn service_timeouts_and_json_expectation() {
+        let p = split("---\nservices:\n  - { name: gw, url: \"http://localhost:1/health\", timeout: 500ms, slow: 200ms, field: checks.db, value: up }\n---\n");
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+        let s = &p.services[0];
+        assert_eq!((s.timeout_ms, s.slow_ms), (500, 200));
+        let json = s.expect_json.as_ref().unwrap();
+        assert_eq!(json.field, "checks.db");
+        assert_eq!(json.value, serde_json::json!("up"));
+
+        let p = split("---\nservices:\n  - { name: gw, url: \"http://localhost:1/health\", field: status }\n---\n");
+        assert!(p.diagnostics[0]
+            .message
+            .contains("`field` and `value` go together"));
+        assert_eq!(p.diagnostics[0].line, 2);
     }
 
     #[test]

@@ -316,10 +316,25 @@ pub struct ServiceProbe {
     pub name: String,
     pub url: String,
     pub interval_ms: u64,
+    /// A probe not answered within this is a failure (down).
+    pub timeout_ms: u64,
+    /// A probe answered slower than this is degraded.
+    pub slow_ms: u64,
     /// Expected HTTP status.
     pub expect_status: u16,
+    /// A JSON field the body must hold, when the runbook asks for one.
+    pub expect_json: Option<JsonExpectation>,
     pub origin: Origin,
     pub line: usize,
+}
+
+/// `field: status, value: ok` in front matter: the body's `status` must equal `"ok"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonExpectation {
+    /// A dotted path into the JSON body: `status`, `checks.db.state`, `items.0.ok`.
+    pub field: String,
+    pub value: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -151,7 +151,10 @@ pub(super) fn propose_probes(tree: &Node, runbook: &mut Runbook) {
                 name: format!("localhost:{port}"),
                 url,
                 interval_ms: frontmatter::DEFAULT_INTERVAL_MS,
+                timeout_ms: frontmatter::DEFAULT_TIMEOUT_MS,
+                slow_ms: frontmatter::DEFAULT_SLOW_MS,
                 expect_status: 200,
+                expect_json: None,
                 origin: Origin::Proposed,
                 line,
             });

@@ -1,0 +1,11 @@
+//! Watching the services under demo: health probes, metrics polling and system
+//! sampling, each on its own schedule so one hung endpoint never delays another.
+//!
+//! - [`events`]: the data probing produces (what the UI and recordings receive).
+
+pub mod events;
+
+pub use events::{
+    now_ms, Health, MetricPoint, ProbeEvent, ProbeSink, ServiceStatus, SystemSample, TerminalUsage,
+    UnixMs,
+};
