@@ -2,8 +2,12 @@
 //! sampling, each on its own schedule so one hung endpoint never delays another.
 //!
 //! - [`events`]: the data probing produces (what the UI and recordings receive).
+//! - [`metrics`]: Prometheus / JSON bodies -> points of the selected series.
+//! - [`system`]: machine and per-terminal CPU and memory.
 
 pub mod events;
+pub mod metrics;
+pub mod system;
 
 pub use events::{
     now_ms, Health, MetricPoint, ProbeEvent, ProbeSink, ServiceStatus, SystemSample, TerminalUsage,
