@@ -121,3 +121,14 @@ fn broken_runbooks_are_refused_with_file_and_line() {
     assert_eq!(code, 2);
     assert!(err.contains("runbook.md:5: error: invalid JSON"), "{err}");
 }
+
+#[test]
+fn steps_find_the_cuedeck_command_beside_the_running_one() {
+    let path = scratch(
+        "own-bin",
+        "# Own tools\n\n## Which cuedeck\n\n```bash\ncommand -v cuedeck\ncuedeck --version\n```\n",
+    );
+    let (code, out, err) = rehearse(&["--json", &path.display().to_string()]);
+    assert_eq!(code, 0, "cuedeck is on the terminal's PATH\n{out}\n{err}");
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

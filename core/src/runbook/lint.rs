@@ -19,28 +19,41 @@ pub fn lint(runbook: &Runbook) -> Vec<Diagnostic> {
     out
 }
 
-fn missing_tools(runbook: &Runbook) -> Vec<Diagnostic> {
-    // First line that uses each tool, so every tool is reported once.
-    let mut first_use: BTreeMap<String, (usize, String)> = BTreeMap::new();
+/// Where a runbook first needs something: the line and the step's title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstUse {
+    pub line: usize,
+    pub step: String,
+}
+
+/// Every external tool the runbook's shell steps call, with its first use (each tool
+/// once, in name order).
+pub fn tools_used(runbook: &Runbook) -> BTreeMap<String, FirstUse> {
+    let mut first_use: BTreeMap<String, FirstUse> = BTreeMap::new();
     for (step, block) in runbook.runnable_blocks() {
         if block.kind != BlockKind::Run {
             continue;
         }
         for command in &block.commands {
             for tool in shell::tools(&command.text) {
-                first_use
-                    .entry(tool)
-                    .or_insert_with(|| (command.line, step.title.clone()));
+                first_use.entry(tool).or_insert_with(|| FirstUse {
+                    line: command.line,
+                    step: step.title.clone(),
+                });
             }
         }
     }
     first_use
+}
+
+fn missing_tools(runbook: &Runbook) -> Vec<Diagnostic> {
+    tools_used(runbook)
         .into_iter()
         .filter(|(tool, _)| which::which(tool).is_err())
-        .map(|(tool, (line, step))| Diagnostic {
+        .map(|(tool, used)| Diagnostic {
             severity: Severity::Warning,
-            line,
-            message: format!("`{tool}` is not on PATH (used by step \"{step}\")"),
+            line: used.line,
+            message: format!("`{tool}` is not on PATH (used by step \"{}\")", used.step),
         })
         .collect()
 }

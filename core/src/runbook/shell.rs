@@ -281,6 +281,7 @@ static LONG_RUNNER: LazyLock<RegexSet> = LazyLock::new(|| {
         r"\b(flask\s+run|manage\.py\s+runserver|rails\s+s(erver)?\b)",
         r"-m\s+http\.server\b|\bserver\.(py|js|ts)\b|\bhttp-server\b",
         r"\bjournalctl\b[^|;&]*\s-f\b",
+        r"\bcuedeck\s+demo-service\b",
     ])
     .expect("static regex set")
 });
@@ -295,7 +296,54 @@ const LONG_RUNNER_WHY: &[&str] = &[
     "an app server runs until stopped",
     "a server runs until stopped",
     "`journalctl -f` runs until stopped",
+    "the demo service runs until stopped",
 ];
+
+/// Indexes in LONG_RUNNER of the commands that start a service (not `watch`, `tail`).
+const SERVICE_STARTERS: &[usize] = &[0, 3, 4, 5, 6, 7, 9];
+
+/// Commands that start services and return at once (detached containers, units).
+static DETACHED_STARTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\bdocker[- ]compose\b[^|;&]*\b(up|start)\b|\bdocker\s+(run|start)\b|\bsystemctl\s+(re)?start\b|\bminikube\s+start\b",
+    )
+    .expect("static regex")
+});
+
+/// Whether `command` starts a service the demo then uses: a server, `docker compose
+/// up` (attached or not), `docker run`, `systemctl start`. Pre-flight expects the
+/// ports of such a runbook to be free and its services to come up later.
+pub fn starts_service(command: &str) -> bool {
+    let first_line = command.lines().next().unwrap_or("");
+    DETACHED_STARTER.is_match(first_line)
+        || LONG_RUNNER
+            .matches(first_line)
+            .into_iter()
+            .any(|i| SERVICE_STARTERS.contains(&i))
+}
+
+/// `--port 8080`, `--port=8080`, `-p 8080:80` (the host side), `PORT=8080`,
+/// `http.server 8080`, `runserver 0.0.0.0:8000`, `--bind :8080`.
+static BOUND_PORT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:--port[= ]|-p\s+(?:\d+(?:\.\d+){3}:)?|\bPORT=|http\.server\s+|runserver\s+(?:[\w.]+:)?|--bind[= ](?:[\w.]*:)?)(\d{2,5})\b",
+    )
+    .expect("static regex")
+});
+
+/// The local ports a service-starting command binds, as its arguments name them.
+pub fn bound_ports(command: &str) -> Vec<u16> {
+    if !starts_service(command) {
+        return Vec::new();
+    }
+    let mut ports: Vec<u16> = BOUND_PORT
+        .captures_iter(command)
+        .filter_map(|c| c[1].parse().ok())
+        .filter(|p| *p != 0)
+        .collect();
+    ports.dedup();
+    ports
+}
 
 static DETACHED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s(-d|--detach|-[a-zA-Z]*d[a-zA-Z]*)\b").expect("static regex"));
@@ -480,6 +528,22 @@ mod tests {
         assert_eq!(short_name("docker compose up --build"), "docker compose");
         assert_eq!(short_name("watch -n 1 './demos/x.sh'"), "watch");
         assert_eq!(short_name("PORT=1 ./bin/serve"), "serve");
+    }
+
+    #[test]
+    fn service_starters_and_their_ports() {
+        assert!(starts_service("docker compose up -d"));
+        assert!(starts_service("docker run -d -p 8080:80 nginx"));
+        assert!(starts_service("cuedeck demo-service --port 7878"));
+        assert!(!starts_service("watch -n 1 ./x.sh"));
+        assert!(!starts_service("curl -s localhost:8080/health"));
+        assert_eq!(bound_ports("cuedeck demo-service --port 7878"), vec![7878]);
+        assert_eq!(bound_ports("docker run -d -p 8080:80 nginx"), vec![8080]);
+        assert_eq!(bound_ports("python3 -m http.server 9000"), vec![9000]);
+        assert_eq!(bound_ports("PORT=3000 npm start"), vec![3000]);
+        assert_eq!(bound_ports("uvicorn app:app --port=5001"), vec![5001]);
+        // A client naming a port binds nothing.
+        assert!(bound_ports("python3 -m src.client_tui --port 5001").is_empty());
     }
 
     #[test]

@@ -23,9 +23,26 @@ pub fn session_options(fm: &FrontMatter, runbook_path: &Path) -> SessionOptions 
             .and_then(ShellKind::from_name)
             .unwrap_or_else(ShellKind::from_env),
         cwd: Some(cwd),
-        env: fm.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        env: fm
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .chain(own_bin_dir().map(|d| (BIN_DIR_VAR.to_string(), d.display().to_string())))
+            .collect(),
         ..SessionOptions::default()
     }
+}
+
+/// The shell's rc puts this folder first on PATH, after the user's own profile.
+pub const BIN_DIR_VAR: &str = "CUEDECK_BIN_DIR";
+
+/// The folder holding the `cuedeck` command beside the running program (the app or
+/// the CLI), so runbooks can call `cuedeck demo-service` on a machine where Cuedeck
+/// is built but not installed.
+pub fn own_bin_dir() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    dir.join("cuedeck").is_file().then(|| dir.to_path_buf())
 }
 
 #[cfg(test)]
@@ -43,6 +60,7 @@ mod tests {
         let o = session_options(&fm, Path::new("/tmp/x/runbook.md"));
         assert_eq!(o.cwd.as_deref(), Some(Path::new("/tmp/x/sub")));
         assert_eq!(o.shell, ShellKind::Zsh);
-        assert_eq!(o.env, vec![("A".to_string(), "1".to_string())]);
+        assert_eq!(o.env[0], ("A".to_string(), "1".to_string()));
+        assert!(o.env[1..].iter().all(|(k, _)| k == BIN_DIR_VAR));
     }
 }

@@ -140,6 +140,10 @@ else
   [ -r /etc/bash.bashrc ] && . /etc/bash.bashrc
   [ -r ~/.bashrc ] && . ~/.bashrc
 fi
+# Cuedeck's own tools (`cuedeck demo-service`) first, after the profile set PATH.
+if [ -n "${CUEDECK_BIN_DIR-}" ]; then
+  case ":$PATH:" in *":$CUEDECK_BIN_DIR:"*) ;; *) PATH="$CUEDECK_BIN_DIR:$PATH" ;; esac
+fi
 
 bind 'set enable-bracketed-paste on' 2>/dev/null
 bind 'set enable-active-region off' 2>/dev/null
@@ -181,6 +185,7 @@ const ZSH_RC: &str = r#"# Written by Cuedeck: your own .zshrc, then OSC 133 prom
 ZDOTDIR=${CUEDECK_USER_ZDOTDIR:-$HOME}
 unset CUEDECK_USER_ZDOTDIR CUEDECK_LOGIN
 [[ -r $ZDOTDIR/.zshrc ]] && source $ZDOTDIR/.zshrc
+[[ -n ${CUEDECK_BIN_DIR-} && ":$PATH:" != *":$CUEDECK_BIN_DIR:"* ]] && PATH="$CUEDECK_BIN_DIR:$PATH"
 __cuedeck_status() { local ec=$?; print -n "\e]133;D;${ec}\a"; return $ec }
 __cuedeck_prompt() {
   [[ $PS1 == *'133;B'* ]] || PS1=$'%{\e]133;A\a%}'"$PS1"$'%{\e]133;B\a%}'
