@@ -677,3 +677,42 @@ fn lint_names_ports_already_bound() {
         "{findings:?}"
     );
 }
+
+#[test]
+fn wait_for_names_services_and_takes_the_block_timeout() {
+    let r = fixture("gated.md");
+    let gate = block(&r, "use-gateway").wait_for.clone().expect("a gate");
+    assert_eq!(gate.services, vec!["gateway"]);
+    assert_eq!(gate.timeout_ms, 20_000);
+    assert_eq!(gate.replaces, None);
+}
+
+#[test]
+fn a_wait_for_healthy_step_that_only_sleeps_waits_for_every_service_instead() {
+    let r = fixture("gated.md");
+    let gate = block(&r, "wait-healthy").wait_for.clone().expect("a gate");
+    assert!(gate.services.is_empty(), "every service");
+    assert_eq!(gate.replaces.as_deref(), Some("sleep 15"));
+    assert_eq!(gate.timeout_ms, 60_000);
+    // A wait that is not for services keeps its sleep.
+    assert_eq!(block(&r, "settle").wait_for, None);
+    assert_eq!(block(&r, "start-stack").wait_for, None);
+}
+
+#[test]
+fn wait_for_an_unknown_service_is_an_error_on_its_line() {
+    let r = fixture("gated.md");
+    let d = r
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("`gatewy`"))
+        .expect("diagnostic");
+    assert_eq!(d.severity, Severity::Error);
+    assert_eq!(d.line, block(&r, "broken-gate").line);
+    assert!(
+        d.message.contains("services: gateway, store"),
+        "{}",
+        d.message
+    );
+    assert_eq!(block(&r, "broken-gate").wait_for, None);
+}

@@ -17,7 +17,7 @@ export function block(id: string, over: Partial<CodeBlock> = {}): CodeBlock {
   return {
     id, line: 1, endLine: 3, lang: "bash", info: "bash", attributes: attributes(),
     kind: "run", terminal: "main", source, commands: [{ terminal: "main", text: source.trim(), comment: null, line: 2 }],
-    input: [], background: false, substep: null, inferred: [], ...over,
+    input: [], background: false, substep: null, inferred: [], waitFor: null, ...over,
   };
 }
 

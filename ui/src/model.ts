@@ -100,6 +100,17 @@ export interface CodeBlock {
   background: boolean;
   substep: number | null;
   inferred: string[];
+  /** Services this block waits for before it runs. */
+  waitFor: WaitFor | null;
+}
+
+/** A readiness gate (`cuedeck_core::runbook::WaitFor`). */
+export interface WaitFor {
+  /** Service names; empty means every service. */
+  services: string[];
+  timeoutMs: number;
+  /** The `sleep N` command the gate stands in for. */
+  replaces: string | null;
 }
 
 export interface Command {

@@ -153,6 +153,21 @@ pub struct CodeBlock {
     pub substep: Option<usize>,
     /// Why the parser decided `kind`/`background`/`terminal`, for the presenter.
     pub inferred: Vec<String>,
+    /// Services this block waits for before it runs (`waitFor`, or inferred from a
+    /// "wait for services to be healthy" step that only sleeps).
+    pub wait_for: Option<WaitFor>,
+}
+
+/// A readiness gate: the block runs as soon as these services are up, or reports
+/// the timeout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitFor {
+    /// Service names (as in `Runbook::services`); empty means every service.
+    pub services: Vec<String>,
+    pub timeout_ms: u64,
+    /// The `sleep N` command the gate stands in for, which is then not run.
+    pub replaces: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

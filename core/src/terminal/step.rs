@@ -243,6 +243,7 @@ mod tests {
             background,
             substep: None,
             inferred: Vec::new(),
+            wait_for: None,
         }
     }
 

@@ -61,6 +61,7 @@ impl Builder<'_> {
             background: false,
             substep,
             inferred: Vec::new(),
+            wait_for: None,
         };
         classify_block(&mut block, node.line + usize::from(fenced));
         block

@@ -16,6 +16,7 @@ mod content;
 mod document;
 mod sections;
 mod steps;
+mod waits;
 
 use std::path::Path;
 
@@ -61,6 +62,7 @@ pub fn parse(source: &str, path: Option<&Path>) -> Runbook {
     };
     match_timeline(&mut runbook);
     propose_probes(&tree, &mut runbook);
+    waits::resolve_waits(&mut runbook);
     runbook.terminals = terminals(&runbook.steps);
     runbook.diagnostics.sort_by_key(|d| d.line);
     runbook
