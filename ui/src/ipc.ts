@@ -2,7 +2,7 @@
 // UI calls `invoke`: command names and payload shapes live here only.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { BlockStatus, OpenError, Runbook, RunbookUpdate } from "./model";
+import type { BlockStatus, OpenError, PreflightReport, ProbeEvent, Runbook, RunbookUpdate } from "./model";
 
 /** Opens the runbook at `path` and makes it the open one (title, hot reload). */
 export function openRunbook(path: string): Promise<Runbook> {
@@ -98,4 +98,26 @@ export function stopTerminal(name: string): Promise<void> {
 /** Opens an http(s) link in the user's browser (never in the app's webview). */
 export function openLink(url: string): Promise<void> {
   return invoke<void>("open_link", { url });
+}
+
+// --- Probes ---
+
+/**
+ * Streams the open runbook's probe events (service states, metric points, system
+ * samples) to `onEvent`; the latest state of each service arrives first.
+ */
+export function probeAttach(onEvent: (event: ProbeEvent) => void): Promise<void> {
+  const channel = new Channel<ProbeEvent>();
+  channel.onmessage = onEvent;
+  return invoke<void>("probe_attach", { onEvent: channel });
+}
+
+/** Stops (or resumes) probing a proposed service the presenter hid. */
+export function probeHide(service: string, hidden: boolean): Promise<void> {
+  return invoke<void>("probe_hide", { service, hidden });
+}
+
+/** Checks what the open runbook needs from this machine. */
+export function preflightRun(): Promise<PreflightReport> {
+  return invoke<PreflightReport>("preflight_run");
 }

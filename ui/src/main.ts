@@ -3,9 +3,12 @@
 
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open as openDialog } from "@tauri-apps/plugin-dialog";
-import { initialRunbook, openRunbook, toOpenError, watchRunbook } from "./ipc";
+import { ChartStrip } from "./charts";
+import { HealthBar } from "./health";
+import { initialRunbook, openRunbook, probeAttach, probeHide, toOpenError, watchRunbook } from "./ipc";
 import { isNavKey, keepStep, navigate } from "./logic";
-import type { OpenError, Runbook, RunbookUpdate } from "./model";
+import type { OpenError, ProbeEvent, Runbook, RunbookUpdate } from "./model";
+import { PreflightPanel } from "./preflight";
 import { TerminalPane } from "./terminal";
 import { nextToRun, pageKey } from "./terminal-logic";
 import { markCurrent, renderError, renderHeader, renderPresenter, renderStep, renderSteps, showDeck } from "./render";
@@ -25,6 +28,21 @@ function element(id: string): HTMLElement {
 }
 
 const pane = new TerminalPane(element("terminals"), element("terminal-tabs"), element("terminal-views"));
+const health = new HealthBar(element("health"), (name, hidden) => {
+  probeHide(name, hidden).catch((e: unknown) => console.error("cannot hide service", name, e));
+});
+const charts = new ChartStrip(element("charts-section"), element("charts"), element("chart-window") as HTMLSelectElement);
+const preflight = new PreflightPanel(
+  element("preflight-button") as HTMLButtonElement,
+  element("preflight"),
+  element("preflight-list"),
+);
+
+function onProbe(event: ProbeEvent): void {
+  if (event.kind === "service") health.update(event);
+  else if (event.kind === "metrics") charts.addMetrics(event.source, event.points, event.error);
+  else charts.addSystem(event);
+}
 
 function render(): void {
   const { runbook, current, error } = state;
@@ -54,6 +72,10 @@ function select(index: number): void {
 }
 
 function show(runbook: Runbook, current: number): void {
+  const samePath = state.runbook?.path === runbook.path;
+  health.setServices(runbook.services);
+  charts.setRunbook(runbook, samePath);
+  preflight.reset(samePath);
   state.runbook = runbook;
   state.current = current;
   state.error = null;
@@ -112,6 +134,10 @@ function onUpdate(update: RunbookUpdate): void {
 }
 
 function onKey(e: KeyboardEvent): void {
+  if (e.key === "Escape" && preflight.isOpen()) {
+    preflight.close();
+    return;
+  }
   if (e.ctrlKey && !e.altKey && (e.key === "o" || e.key === "O")) {
     e.preventDefault();
     void chooseFile();
@@ -180,6 +206,7 @@ async function start(): Promise<void> {
   } catch (e) {
     console.error("cannot subscribe to window events", e);
   }
+  probeAttach(onProbe).catch((e: unknown) => console.error("cannot subscribe to probes", e));
   try {
     const runbook = await initialRunbook();
     if (runbook) show(runbook, runbook.steps.length > 0 ? 0 : -1);

@@ -277,3 +277,68 @@ export interface BlockStatus {
 export interface TerminalError {
   message: string;
 }
+
+// --- Probes (cuedeck_core::probe) ---
+
+/** Milliseconds since the Unix epoch. */
+export type UnixMs = number;
+
+export type Health = "up" | "down" | "degraded" | "unknown";
+
+/** One probe of one service (`probe::ServiceStatus`). */
+export interface ServiceStatus {
+  service: string;
+  url: string;
+  health: Health;
+  at: UnixMs;
+  latencyMs: number | null;
+  httpStatus: number | null;
+  error: string | null;
+}
+
+/** One value of one series (`probe::MetricPoint`). */
+export interface MetricPoint {
+  source: string;
+  series: string;
+  at: UnixMs;
+  value: number;
+  unit: string | null;
+}
+
+export interface TerminalUsage {
+  terminal: string;
+  cpuPercent: number;
+  rssBytes: number;
+  processes: number;
+}
+
+export interface SystemSample {
+  at: UnixMs;
+  cpuPercent: number;
+  memoryUsedBytes: number;
+  memoryTotalBytes: number;
+  terminals: TerminalUsage[];
+}
+
+/** What the probe channel carries (`probe::ProbeEvent`). */
+export type ProbeEvent =
+  | ({ kind: "service" } & ServiceStatus)
+  | { kind: "metrics"; source: string; at: UnixMs; points: MetricPoint[]; error: string | null }
+  | ({ kind: "system" } & SystemSample);
+
+// --- Pre-flight (cuedeck_core::probe::preflight) ---
+
+export type CheckKind = "tool" | "port" | "service" | "checklist";
+export type CheckStatus = "missing" | "later" | "manual" | "ok";
+
+export interface PreflightItem {
+  kind: CheckKind;
+  subject: string;
+  status: CheckStatus;
+  detail: string;
+  line: number;
+}
+
+export interface PreflightReport {
+  items: PreflightItem[];
+}
