@@ -21,7 +21,7 @@ export function badgeText(status: BlockStatus): string {
     case "running":
       return "… running";
     case "waiting":
-      return "… waiting for ready";
+      return status.message ? `… ${status.message}` : "… waiting for ready";
     case "ready":
       return `● ready ${secs}`;
     case "ok":

@@ -17,6 +17,7 @@ pub const DRIVER_PORT: u16 = 4444;
 pub const NATIVE_PORT: u16 = 4445;
 pub const APP_PACKAGE: &str = "cuedeck-app";
 pub const E2E_PACKAGE: &str = "cuedeck-e2e";
+pub const CLI_PACKAGE: &str = "cuedeck-core";
 
 /// Names of the processes the e2e stage may start (as /proc shows them, 15 chars at most).
 const OURS: &[&str] = &[
@@ -24,6 +25,8 @@ const OURS: &[&str] = &[
     "tauri-driver",
     "WebKitWebDriver",
     "cuedeck-app",
+    // `cuedeck demo-service`, started by runbooks the tests run.
+    "cuedeck",
     "WebKitWebProces",
     "WebKitNetworkPr",
 ];
@@ -32,16 +35,12 @@ pub fn artifacts_dir(ws: &Workspace) -> PathBuf {
     ws.root.join("tests").join("e2e").join("artifacts")
 }
 
-/// Builds the app so that it serves the built UI (not Vite's dev server).
+/// Builds the app so that it serves the built UI (not Vite's dev server: the app's
+/// default feature `custom-protocol`), and the `cuedeck` CLI beside it, which the
+/// app's terminals find on PATH (runbooks call `cuedeck demo-service`).
 pub fn build_app(ws: &Workspace) -> Result<()> {
     let mut cmd = ws.cargo();
-    cmd.args([
-        "build",
-        "-p",
-        APP_PACKAGE,
-        "--features",
-        "tauri/custom-protocol",
-    ]);
+    cmd.args(["build", "-p", APP_PACKAGE, "-p", CLI_PACKAGE, "--bins"]);
     println!("==> {}", process::describe(&cmd));
     process::run(&mut cmd).context("building the app")
 }

@@ -2,6 +2,8 @@
 //!
 //! - [`run_all`]: run a runbook's steps in order in real terminals (rehearsal, Run All).
 //! - [`terminals`]: how a runbook's terminals start (folder, shell, env).
+//! - [`gate`]: readiness gates (`waitFor`): a block runs once its services are up.
 
+pub mod gate;
 pub mod run_all;
 pub mod terminals;
