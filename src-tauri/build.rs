@@ -17,6 +17,9 @@ const COMMANDS: &[&str] = &[
     "stop_terminal",
     "terminal_renderer",
     "open_link",
+    "probe_attach",
+    "probe_hide",
+    "preflight_run",
 ];
 
 fn main() {

@@ -6,6 +6,7 @@
 
 mod error;
 mod links;
+mod probes;
 mod terminals;
 mod watch;
 
@@ -18,6 +19,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 
 pub use error::{OpenError, OpenErrorKind};
+pub use probes::Probes;
 pub use terminals::{BlockState, BlockStatus, TerminalError, Terminals};
 
 /// The label of the presenter window (see `tauri.conf.json` and `capabilities/`).
@@ -116,7 +118,7 @@ fn open<R: Runtime>(
     drop(session);
 
     if let Ok(rb) = &loaded {
-        app.state::<Arc<Terminals>>().set_runbook(path, rb);
+        use_runbook(app, path, rb);
     }
     match &loaded {
         Ok(rb) => tracing::info!(
@@ -143,7 +145,7 @@ fn reload<R: Runtime>(app: &AppHandle<R>, path: &Path) {
     let update = match runbook::load(path) {
         Ok(rb) => {
             set_title(app, path, Some(&rb));
-            app.state::<Arc<Terminals>>().set_runbook(path, &rb);
+            use_runbook(app, path, &rb);
             RunbookUpdate::Loaded {
                 runbook: Box::new(rb),
             }
@@ -157,6 +159,12 @@ fn reload<R: Runtime>(app: &AppHandle<R>, path: &Path) {
             tracing::warn!("cannot push the reloaded runbook to the window: {e}");
         }
     }
+}
+
+/// Makes `runbook` the one the terminals run and the probes watch.
+fn use_runbook<R: Runtime>(app: &AppHandle<R>, path: &Path, runbook: &Runbook) {
+    app.state::<Arc<Terminals>>().set_runbook(path, runbook);
+    app.state::<Arc<Probes>>().set_runbook(path, runbook);
 }
 
 /// "<runbook title> — Cuedeck"; the file name stands in for a missing title.
@@ -191,10 +199,12 @@ pub fn builder<R: Runtime>(
     builder: tauri::Builder<R>,
     initial: Option<PathBuf>,
 ) -> tauri::Builder<R> {
+    let terminals = Arc::new(Terminals::default());
     builder
         .plugin(tauri_plugin_dialog::init())
         .manage(AppState::new(initial))
-        .manage(Arc::new(Terminals::default()))
+        .manage(Arc::clone(&terminals))
+        .manage(Arc::new(Probes::new(terminals)))
         .invoke_handler(tauri::generate_handler![
             open_runbook,
             initial_runbook,
@@ -207,7 +217,10 @@ pub fn builder<R: Runtime>(
             terminals::stop_block,
             terminals::stop_terminal,
             terminals::terminal_renderer,
-            links::open_link
+            links::open_link,
+            probes::probe_attach,
+            probes::probe_hide,
+            probes::preflight_run
         ])
 }
 
@@ -219,6 +232,7 @@ pub fn run(initial: Option<PathBuf>) -> anyhow::Result<()> {
     app.run(|app, event| {
         if let tauri::RunEvent::Exit = event {
             // Shells run in sessions of their own: close them, or they outlive the app.
+            app.state::<Arc<Probes>>().stop();
             let left = app.state::<Arc<Terminals>>().close_all();
             tracing::info!(left, "terminals closed");
         }

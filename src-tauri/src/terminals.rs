@@ -25,7 +25,7 @@ pub struct TerminalError {
 }
 
 impl TerminalError {
-    fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
         }
@@ -110,6 +110,18 @@ impl Terminals {
             }
         }
         inner.runbook = Some(Arc::new(runbook.clone()));
+    }
+
+    /// Every started terminal: its name and its shell's pid (= its session id).
+    pub fn sessions(&self) -> Vec<(String, i32)> {
+        let Some(manager) = self.lock().manager.clone() else {
+            return Vec::new();
+        };
+        manager
+            .names()
+            .into_iter()
+            .filter_map(|name| Some((name.clone(), manager.get(&name)?.pid())))
+            .collect()
     }
 
     /// Closes every terminal; returns how many processes survived.

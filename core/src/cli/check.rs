@@ -14,6 +14,10 @@ pub struct CheckArgs {
     /// Print the whole model as JSON (what the app receives) instead of the outline.
     #[arg(long)]
     pub json: bool,
+    /// Check what the runbook needs from this machine (tools on PATH, ports it binds
+    /// free, services reachable, checklist items); exit 1 when something is missing.
+    #[arg(long)]
+    pub preflight: bool,
 }
 
 pub const EXIT_CLEAN: u8 = 0;
@@ -28,6 +32,9 @@ pub fn run(args: &CheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_UNREADABLE);
         }
     };
+    if args.preflight {
+        return super::preflight::run(&runbook, &args.runbook, args.json);
+    }
     let findings = lint::lint(&runbook);
     if args.json {
         let report = serde_json::json!({ "runbook": runbook, "findings": findings });

@@ -1,4 +1,5 @@
 //! The `cuedeck` subcommands. Each returns the process exit code.
 
 pub mod check;
+pub mod preflight;
 pub mod rehearse;

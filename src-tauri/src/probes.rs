@@ -1,0 +1,213 @@
+//! The window's health lights, charts and pre-flight: commands over core's probe
+//! [`Monitor`]. Events reach the UI on one `Channel` (a few per second, JSON is fine
+//! at that rate); the latest state of each service is kept so a reloaded window
+//! repaints its lights at once.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use cuedeck_core::probe::health;
+use cuedeck_core::probe::monitor::{Monitor, MonitorConfig};
+use cuedeck_core::probe::preflight::{self, PreflightReport};
+use cuedeck_core::probe::system::TerminalSession;
+use cuedeck_core::probe::{ProbeEvent, ProbeSink, ServiceStatus};
+use cuedeck_core::runbook::{Runbook, ServiceProbe};
+use tauri::ipc::Channel;
+use tauri::State;
+
+use crate::terminals::{TerminalError, Terminals};
+
+/// How often the machine's and the terminals' CPU and memory are sampled.
+const SYSTEM_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The open runbook's probes and the window listening to them.
+pub struct Probes {
+    inner: Mutex<Inner>,
+    sink: Arc<Forward>,
+    terminals: Arc<Terminals>,
+}
+
+#[derive(Default)]
+struct Inner {
+    path: Option<PathBuf>,
+    runbook: Option<Arc<Runbook>>,
+    /// Proposed services the presenter hid (by name), for this runbook.
+    hidden: HashSet<String>,
+    monitor: Option<Monitor>,
+}
+
+/// Forwards monitor events to the window's channel, remembering each service's last state.
+#[derive(Default)]
+struct Forward {
+    state: Mutex<ForwardState>,
+}
+
+#[derive(Default)]
+struct ForwardState {
+    subscriber: Option<Channel<ProbeEvent>>,
+    last: BTreeMap<String, ServiceStatus>,
+}
+
+impl Forward {
+    fn lock(&self) -> MutexGuard<'_, ForwardState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl ProbeSink for Forward {
+    fn publish(&self, event: ProbeEvent) {
+        let subscriber = {
+            let mut state = self.lock();
+            if let ProbeEvent::Service(s) = &event {
+                state.last.insert(s.service.clone(), s.clone());
+            }
+            state.subscriber.clone()
+        };
+        if let Some(channel) = subscriber {
+            if let Err(e) = channel.send(event) {
+                tracing::debug!("probe event not delivered to the window: {e}");
+            }
+        }
+    }
+}
+
+impl Probes {
+    pub fn new(terminals: Arc<Terminals>) -> Self {
+        Self {
+            inner: Mutex::default(),
+            sink: Arc::default(),
+            terminals,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Probes `runbook`'s services and metrics (a reload keeps hidden services hidden).
+    pub fn set_runbook(&self, path: &Path, runbook: &Runbook) {
+        let mut inner = self.lock();
+        if inner.path.as_deref() != Some(path) {
+            inner.path = Some(path.to_path_buf());
+            inner.hidden.clear();
+            self.sink.lock().last.clear();
+        }
+        inner.runbook = Some(Arc::new(runbook.clone()));
+        self.apply(&mut inner);
+    }
+
+    /// Stops every probe (the app is exiting).
+    pub fn stop(&self) {
+        if let Some(monitor) = self.lock().monitor.take() {
+            monitor.stop();
+        }
+    }
+
+    fn config(&self, inner: &Inner) -> MonitorConfig {
+        let terminals = Arc::clone(&self.terminals);
+        MonitorConfig {
+            services: visible_services(inner),
+            metrics: inner
+                .runbook
+                .as_ref()
+                .map(|rb| rb.metrics.clone())
+                .unwrap_or_default(),
+            system_interval: Some(SYSTEM_INTERVAL),
+            terminals: Arc::new(move || terminal_sessions(&terminals)),
+        }
+    }
+
+    fn apply(&self, inner: &mut Inner) {
+        let config = self.config(inner);
+        match &inner.monitor {
+            Some(monitor) => monitor.reconfigure(config),
+            None => {
+                let sink: Arc<dyn ProbeSink> = self.sink.clone();
+                let runtime = tauri::async_runtime::handle();
+                inner.monitor = Some(Monitor::start(runtime.inner(), config, sink));
+            }
+        }
+    }
+}
+
+fn visible_services(inner: &Inner) -> Vec<ServiceProbe> {
+    inner
+        .runbook
+        .as_ref()
+        .map(|rb| {
+            rb.services
+                .iter()
+                .filter(|s| !inner.hidden.contains(&s.name))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn terminal_sessions(terminals: &Terminals) -> Vec<TerminalSession> {
+    terminals
+        .sessions()
+        .into_iter()
+        .map(|(name, pid)| TerminalSession {
+            name,
+            session_id: pid,
+        })
+        .collect()
+}
+
+/// Streams probe events to the window (replacing any earlier subscriber); the last
+/// state of every service is sent first.
+#[tauri::command]
+pub fn probe_attach(probes: State<'_, Arc<Probes>>, on_event: Channel<ProbeEvent>) {
+    let last: Vec<ServiceStatus> = {
+        let mut state = probes.sink.lock();
+        state.subscriber = Some(on_event.clone());
+        state.last.values().cloned().collect()
+    };
+    for status in last {
+        if let Err(e) = on_event.send(ProbeEvent::Service(status)) {
+            tracing::debug!("probe state not delivered to the window: {e}");
+        }
+    }
+}
+
+/// Stops (or resumes) probing a service the presenter hid.
+#[tauri::command]
+pub fn probe_hide(probes: State<'_, Arc<Probes>>, service: String, hidden: bool) {
+    let mut inner = probes.lock();
+    if hidden {
+        inner.hidden.insert(service);
+    } else {
+        inner.hidden.remove(&service);
+    }
+    probes.apply(&mut inner);
+}
+
+/// What the open runbook needs from this machine, checked now.
+#[tauri::command]
+pub async fn preflight_run(
+    probes: State<'_, Arc<Probes>>,
+) -> Result<PreflightReport, TerminalError> {
+    let (runbook, services) = {
+        let inner = probes.lock();
+        let runbook = inner
+            .runbook
+            .clone()
+            .ok_or_else(|| TerminalError::new("no runbook is open"))?;
+        (runbook, visible_services(&inner))
+    };
+    let planned = preflight::plan(&runbook, &services);
+    let client = health::client();
+    // Tool and port checks touch the file system and sockets: off the async workers.
+    let report = tauri::async_runtime::spawn_blocking(move || {
+        tauri::async_runtime::block_on(preflight::run(planned, |probe| {
+            let client = client.clone();
+            async move { health::probe_service(&client, &probe).await }
+        }))
+    })
+    .await
+    .map_err(|e| TerminalError::new(format!("pre-flight failed: {e}")))?;
+    Ok(report)
+}
