@@ -19,6 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use cuedeck_core::probe::health;
 use cuedeck_core::probe::monitor::{Monitor, MonitorConfig};
 use cuedeck_core::probe::system::TerminalSession;
 use cuedeck_core::probe::{Health, ProbeEvent};
@@ -153,7 +154,8 @@ fn main() {
         system_interval: None,
         terminals: Arc::new(Vec::new),
     };
-    let monitor = Monitor::start(runtime.handle(), probes_only, Arc::new(tx.clone()));
+    let client = health::http_client().expect("HTTP client");
+    let mut monitor = Monitor::start(runtime.handle(), client, probes_only, Arc::new(tx.clone()));
     let with_probes = measure(wait);
 
     let sampled = sessions.clone();

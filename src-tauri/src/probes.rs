@@ -100,7 +100,7 @@ impl Probes {
 
     /// Stops every probe (the app is exiting).
     pub fn stop(&self) {
-        if let Some(monitor) = self.lock().monitor.take() {
+        if let Some(mut monitor) = self.lock().monitor.take() {
             monitor.stop();
         }
     }
@@ -121,13 +121,17 @@ impl Probes {
 
     fn apply(&self, inner: &mut Inner) {
         let config = self.config(inner);
-        match &inner.monitor {
-            Some(monitor) => monitor.reconfigure(config),
-            None => {
+        if let Some(monitor) = &mut inner.monitor {
+            monitor.reconfigure(config);
+            return;
+        }
+        match health::http_client() {
+            Ok(client) => {
                 let sink: Arc<dyn ProbeSink> = self.sink.clone();
                 let runtime = tauri::async_runtime::handle();
-                inner.monitor = Some(Monitor::start(runtime.inner(), config, sink));
+                inner.monitor = Some(Monitor::start(runtime.inner(), client, config, sink));
             }
+            Err(e) => tracing::error!("cannot probe services: {e}"),
         }
     }
 }
@@ -199,7 +203,8 @@ pub async fn preflight_run(
         (runbook, visible_services(&inner))
     };
     let planned = preflight::plan(&runbook, &services);
-    let client = health::client();
+    let client = health::http_client()
+        .map_err(|e| TerminalError::new(format!("cannot probe services: {e}")))?;
     // Tool and port checks touch the file system and sockets: off the async workers.
     let report = tauri::async_runtime::spawn_blocking(move || {
         tauri::async_runtime::block_on(preflight::run(planned, |probe| {

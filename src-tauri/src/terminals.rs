@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use cuedeck_core::runbook::{CodeBlock, Runbook};
+use cuedeck_core::show::gate;
 use cuedeck_core::show::terminals::session_options;
 use cuedeck_core::terminal::{
     Acknowledge, Session, SinkId, StepAction, StepRequest, StepStatus, TermSize, TerminalManager,
@@ -236,6 +237,11 @@ pub async fn run_block(
     on_status: Channel<BlockStatus>,
 ) -> Result<(), TerminalError> {
     let block = terminals.block(&block_id)?;
+    let runbook = terminals
+        .lock()
+        .runbook
+        .clone()
+        .ok_or_else(|| TerminalError::new("no runbook is open"))?;
     let manager = terminals.manager()?;
     blocking(move || {
         let started = Instant::now();
@@ -251,8 +257,15 @@ pub async fn run_block(
                 tracing::warn!("block status lost on its way to the window: {e}");
             }
         };
+        let gate = gate::pass(&runbook, &block, |waiting| {
+            report(BlockState::Waiting, None, Some(waiting.to_string()));
+        });
+        if let Err(why) = gate {
+            report(BlockState::TimedOut, None, Some(why));
+            return Ok(());
+        }
         let mut last = (BlockState::Ok, None, None);
-        for request in StepRequest::from_block(&block) {
+        for request in StepRequest::from_block(&gate::gated_block(&block)) {
             let waiting = matches!(request.action, StepAction::Background(_));
             report(
                 if waiting {

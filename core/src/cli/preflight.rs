@@ -45,13 +45,14 @@ pub fn check(runbook: &Runbook) -> std::io::Result<PreflightReport> {
         .build()?;
     let planned = preflight::plan(runbook, &runbook.services);
     Ok(runtime.block_on(async {
-        let client = health::client();
-        preflight::run(planned, |probe| {
+        let client = health::http_client().map_err(std::io::Error::other)?;
+        let report = preflight::run(planned, |probe| {
             let client = client.clone();
             async move { health::probe_service(&client, &probe).await }
         })
-        .await
-    }))
+        .await;
+        Ok::<_, std::io::Error>(report)
+    })?)
 }
 
 fn status_word(status: CheckStatus) -> &'static str {

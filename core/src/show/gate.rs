@@ -1,15 +1,10 @@
 //! Readiness gates: a block with `waitFor` (or a "wait for services to be healthy"
 //! step that only sleeps) runs as soon as its services are up, or reports the timeout.
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
-use crate::probe::{Health, ServiceStatus};
+use crate::probe::{health, Health, ServiceStatus};
 use crate::runbook::{CodeBlock, Runbook, ServiceProbe, WaitFor};
-
-/// How often a gate probes while it waits: faster than a light's interval, since the
-/// presenter waits on it.
-const POLL: Duration = Duration::from_millis(250);
 
 /// The services a gate waits for (every service when it names none).
 pub fn services_of(runbook: &Runbook, wait: &WaitFor) -> Vec<ServiceProbe> {
@@ -55,7 +50,7 @@ impl GateOutcome {
         let down: Vec<String> = self
             .statuses
             .iter()
-            .filter(|s| !counts_as_up(s.health))
+            .filter(|s| s.health != Health::Up)
             .map(|s| match &s.error {
                 Some(e) => format!("{} ({e})", s.service),
                 None => s.service.clone(),
@@ -69,35 +64,61 @@ impl GateOutcome {
     }
 }
 
-/// Degraded answers (slow, odd body) are good enough to go on with.
-fn counts_as_up(health: Health) -> bool {
-    matches!(health, Health::Up | Health::Degraded)
-}
-
-/// Probes `services` (all at once, through `probe`) until every one is up or
-/// `timeout` passes.
-pub async fn wait_until_up<F, Fut>(
+/// Waits until every one of `services` is up (each probed at its own interval, all
+/// at once), or `timeout` passes.
+pub async fn wait_until_up(
+    client: &reqwest::Client,
     services: &[ServiceProbe],
     timeout: Duration,
-    probe: F,
-) -> GateOutcome
-where
-    F: Fn(ServiceProbe) -> Fut,
-    Fut: Future<Output = ServiceStatus>,
-{
+) -> GateOutcome {
     let started = Instant::now();
-    loop {
-        let round = Instant::now();
-        let statuses = futures_util::future::join_all(services.iter().cloned().map(&probe)).await;
-        let ready = statuses.iter().all(|s| counts_as_up(s.health));
-        if ready || started.elapsed() >= timeout {
-            return GateOutcome {
-                ready,
-                waited: started.elapsed(),
-                statuses,
-            };
+    let results = futures_util::future::join_all(
+        services
+            .iter()
+            .map(|s| health::wait_until_up(client, s, timeout)),
+    )
+    .await;
+    GateOutcome {
+        ready: results.iter().all(Result::is_ok),
+        waited: started.elapsed(),
+        statuses: results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|status| status))
+            .collect(),
+    }
+}
+
+/// Runs a gate from a blocking thread (a rehearsal, the app's block runner) on a
+/// runtime of its own.
+pub fn wait_blocking(services: &[ServiceProbe], timeout: Duration) -> std::io::Result<GateOutcome> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let client = health::http_client().map_err(std::io::Error::other)?;
+        Ok(wait_until_up(&client, services, timeout).await)
+    })
+}
+
+/// Waits at `block`'s gate, if it has one: tells `on_wait` what it waits for first
+/// ("waiting for gateway…"), then returns once the services are up, or `Err` with
+/// why not ("not up after 60 s: gateway (connection refused)").
+pub fn pass(runbook: &Runbook, block: &CodeBlock, on_wait: impl FnOnce(&str)) -> Result<(), String> {
+    let Some(wait) = &block.wait_for else {
+        return Ok(());
+    };
+    let services = services_of(runbook, wait);
+    if services.is_empty() {
+        return Ok(());
+    }
+    on_wait(&waiting_message(&services));
+    let timeout = Duration::from_millis(wait.timeout_ms);
+    match wait_blocking(&services, timeout) {
+        Ok(outcome) if outcome.ready => {
+            tracing::info!(block = %block.id, waited = ?outcome.waited, "services up");
+            Ok(())
         }
-        let left = timeout.saturating_sub(started.elapsed());
-        tokio::time::sleep(POLL.saturating_sub(round.elapsed()).min(left)).await;
+        Ok(outcome) => Err(outcome.failure_message(timeout)),
+        Err(e) => Err(format!("cannot probe services: {e}")),
     }
 }

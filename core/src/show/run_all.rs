@@ -7,6 +7,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::runbook::{BlockKind, Runbook, Step};
+use crate::show::gate;
 use crate::terminal::{StepOutcome, StepRequest, StepStatus, TerminalManager};
 
 /// Which steps to run.
@@ -159,7 +160,16 @@ fn run_step(runbook: &Runbook, index: usize, manager: &TerminalManager) -> StepR
     let mut terminals = Vec::new();
     for block in runnable_blocks(step) {
         let mut outcomes = Vec::new();
-        for request in StepRequest::from_block(block) {
+        if let Err(why) = gate::pass(runbook, block, |_| {}) {
+            outcomes.push(gate_failed(block, &why));
+            blocks.push(BlockResult {
+                block: block.id.clone(),
+                line: block.line,
+                outcomes,
+            });
+            continue;
+        }
+        for request in StepRequest::from_block(&gate::gated_block(block)) {
             if !terminals.contains(&request.terminal) {
                 terminals.push(request.terminal.clone());
             }
@@ -193,6 +203,20 @@ fn run_step(runbook: &Runbook, index: usize, manager: &TerminalManager) -> StepR
         expectations_met: check_expectations(step, &blocks, &terminals, manager),
         message: deciding.and_then(|o| o.message.clone()),
         blocks,
+    }
+}
+
+/// A block whose services never came up: timed out at its gate, nothing typed.
+fn gate_failed(block: &crate::runbook::CodeBlock, why: &str) -> StepOutcome {
+    StepOutcome {
+        terminal: block.terminal.clone(),
+        status: StepStatus::TimedOut,
+        exit_code: None,
+        duration_ms: block.wait_for.as_ref().map_or(0, |w| w.timeout_ms),
+        commands: Vec::new(),
+        expectation_met: None,
+        ready_by: None,
+        message: Some(why.to_string()),
     }
 }
 
