@@ -190,12 +190,13 @@ impl Monitor {
         self.system = every.map(|every| self.spawn_system(every, terminals));
     }
 
-    /// The services being probed, as configured.
+    /// The services being probed (with `line` 0 and `origin` declared: those two are
+    /// not part of what the monitor compares).
     pub fn services(&self) -> impl Iterator<Item = &ServiceProbe> {
         self.services.iter().map(|t| &t.key)
     }
 
-    /// The metrics sources being polled, as configured.
+    /// The metrics sources being polled (`line` and `origin` normalised, as above).
     pub fn metric_sources(&self) -> impl Iterator<Item = &MetricSource> {
         self.metrics.iter().map(|t| &t.key)
     }
