@@ -89,7 +89,7 @@ impl FetchError {
             };
         }
         let hyper = e.downcast_ref::<hyper::Error>()?;
-        if hyper.is_parse() || hyper.is_parse_status() || hyper.is_parse_too_large() {
+        if hyper.is_parse() || hyper.is_parse_status() || spoke_first(hyper) {
             Some(Self::NotHttp)
         } else if hyper.is_incomplete_message() {
             Some(Self::Closed)
@@ -97,6 +97,12 @@ impl FetchError {
             None
         }
     }
+}
+
+/// Bytes arrived before the request was sent: a server that talks first (SSH, a
+/// database, a banner). hyper has no predicate for this kind, only its message.
+fn spoke_first(e: &hyper::Error) -> bool {
+    e.to_string() == "received unexpected message from connection"
 }
 
 /// The client every probe and metrics poll shares (one connection pool). Services are

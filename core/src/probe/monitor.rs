@@ -106,6 +106,9 @@ impl<K> Task<K> {
     }
 }
 
+/// What the system task was started with: its period and terminal list.
+type SystemKey = (Duration, TerminalList);
+
 /// Watches services, metrics sources and the machine until stopped or dropped.
 /// Must not be stopped or reconfigured from inside its own sink (the sink is called
 /// with a task's gate held).
@@ -115,7 +118,7 @@ pub struct Monitor {
     sink: Arc<dyn ProbeSink>,
     services: Vec<Task<ServiceProbe>>,
     metrics: Vec<Task<MetricSource>>,
-    system: Option<Task<Duration>>,
+    system: Option<Task<SystemKey>>,
 }
 
 impl Monitor {
@@ -171,20 +174,29 @@ impl Monitor {
     }
 
     /// Samples the system every `interval` (at least 100 ms), or not at all for `None`.
-    /// The sampler restarts on every call, since `terminals` may have changed.
+    /// Keeps the running sampler when both the interval and `terminals` (the same
+    /// `Arc`) are unchanged; restarts it otherwise.
     pub fn set_system(&mut self, interval: Option<Duration>, terminals: TerminalList) {
+        let every = interval.map(|i| i.max(crate::probe::health::MIN_PERIOD));
+        if let (Some(task), Some(every)) = (&self.system, every) {
+            // Unchanged: keep the sampler and its CPU baseline.
+            if task.key.0 == every && Arc::ptr_eq(&task.key.1, &terminals) {
+                return;
+            }
+        }
         if let Some(task) = self.system.take() {
             task.stop();
         }
-        self.system = interval.map(|every| self.spawn_system(every, terminals));
+        self.system = every.map(|every| self.spawn_system(every, terminals));
     }
 
-    /// The services being probed, as configured.
+    /// The services being probed (with `line` 0 and `origin` declared: those two are
+    /// not part of what the monitor compares).
     pub fn services(&self) -> impl Iterator<Item = &ServiceProbe> {
         self.services.iter().map(|t| &t.key)
     }
 
-    /// The metrics sources being polled, as configured.
+    /// The metrics sources being polled (`line` and `origin` normalised, as above).
     pub fn metric_sources(&self) -> impl Iterator<Item = &MetricSource> {
         self.metrics.iter().map(|t| &t.key)
     }
@@ -225,15 +237,14 @@ impl Monitor {
         }
     }
 
-    fn spawn_system(&self, every: Duration, terminals: TerminalList) -> Task<Duration> {
+    fn spawn_system(&self, every: Duration, terminals: TerminalList) -> Task<SystemKey> {
         let gate = Gate::new(self.sink.clone());
-        let every = every.max(crate::probe::health::MIN_PERIOD);
         let abort = self
             .runtime
-            .spawn(system_task(every, terminals, gate.clone()))
+            .spawn(system_task(every, terminals.clone(), gate.clone()))
             .abort_handle();
         Task {
-            key: every,
+            key: (every, terminals),
             gate,
             abort,
         }
@@ -251,7 +262,7 @@ impl std::fmt::Debug for Monitor {
         f.debug_struct("Monitor")
             .field("services", &self.services.len())
             .field("metrics", &self.metrics.len())
-            .field("system", &self.system.as_ref().map(|t| t.key))
+            .field("system", &self.system.as_ref().map(|t| t.key.0))
             .finish_non_exhaustive()
     }
 }
@@ -312,9 +323,14 @@ fn schedule(period: Duration) -> tokio::time::Interval {
 
 async fn service_task(client: Client, probe: ServiceProbe, gate: Arc<Gate>) {
     let mut ticker = schedule(probe_period(probe.interval_ms));
+    let mut last = Health::Unknown;
     loop {
         ticker.tick().await;
         let status = probe_service(&client, &probe).await;
+        if status.health != last {
+            last = status.health;
+            tracing::info!(service = %probe.name, health = ?last, error = ?status.error, "service health changed");
+        }
         gate.publish(ProbeEvent::Service(status));
     }
 }

@@ -1,0 +1,419 @@
+//! The monitor against real servers on 127.0.0.1: schedules kept under load with hung
+//! services, reconfiguration, metrics and system events, and stopping.
+
+mod probe_common;
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use cuedeck_core::probe::system::TerminalSession;
+use cuedeck_core::probe::{http_client, Health, Monitor, MonitorConfig, ProbeEvent, ProbeSink};
+use probe_common::*;
+use tokio::runtime::Handle;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+/// Generous: the CI machine has 2 cores and runs other work.
+const WAIT: Duration = Duration::from_secs(10);
+
+fn start(config: MonitorConfig) -> (Monitor, UnboundedReceiver<ProbeEvent>) {
+    let (tx, rx) = unbounded_channel();
+    let sink: Arc<dyn ProbeSink> = Arc::new(tx);
+    let client = http_client().expect("client");
+    (Monitor::start(&Handle::current(), client, config, sink), rx)
+}
+
+/// The next event matching `want`, or a panic after [`WAIT`].
+async fn next_matching(
+    rx: &mut UnboundedReceiver<ProbeEvent>,
+    what: &str,
+    want: impl Fn(&ProbeEvent) -> bool,
+) -> ProbeEvent {
+    let found = tokio::time::timeout(WAIT, async {
+        while let Some(event) = rx.recv().await {
+            if want(&event) {
+                return Some(event);
+            }
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(event)) => event,
+        Ok(None) => panic!("sink closed before {what}"),
+        Err(_) => panic!("no {what} within {WAIT:?}"),
+    }
+}
+
+fn service_event<'a>(
+    event: &'a ProbeEvent,
+    name: &str,
+) -> Option<&'a cuedeck_core::probe::ServiceStatus> {
+    match event {
+        ProbeEvent::Service(s) if s.service == name => Some(s),
+        _ => None,
+    }
+}
+
+/// A server counting requests per path `/svc/{i}` and recording when each arrived.
+async fn recording_server() -> (SocketAddr, Arc<Mutex<Vec<(usize, Instant)>>>) {
+    let arrivals: Arc<Mutex<Vec<(usize, Instant)>>> = Arc::default();
+    let log = arrivals.clone();
+    let handler = move |Path(i): Path<usize>| {
+        log.lock().expect("log").push((i, Instant::now()));
+        async { "ok" }
+    };
+    let addr = serve(Router::new().route("/svc/{i}", get(handler))).await;
+    (addr, arrivals)
+}
+
+/// Prints how far each probe strays from its own service's grid (its first probe plus
+/// whole seconds): schedule drift without the start-up offset.
+fn report_drift(arrivals: &[(usize, Instant)]) {
+    let mut first: HashMap<usize, Instant> = HashMap::new();
+    for (i, at) in arrivals {
+        first.entry(*i).or_insert(*at);
+    }
+    let mut drift: Vec<f64> = arrivals
+        .iter()
+        .map(|(i, at)| {
+            let since = at.duration_since(first[i]).as_secs_f64();
+            (since - since.round()).abs() * 1000.0
+        })
+        .collect();
+    drift.sort_by(f64::total_cmp);
+    println!(
+        "drift from each service's own 1 s grid: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        percentile(&drift, 0.5),
+        percentile(&drift, 0.99),
+        percentile(&drift, 1.0)
+    );
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let rank = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[rank]
+}
+
+/// 100 services at 1 Hz, five of them hung: the 95 healthy ones are probed on
+/// schedule, and the hung ones are reported down once their timeout passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundred_services_keep_their_schedule_with_five_hung() {
+    const SERVICES: usize = 100;
+    const HUNG: [usize; 5] = [3, 27, 50, 71, 98];
+    const RUN: Duration = Duration::from_millis(5_500);
+    let (healthy, arrivals) = recording_server().await;
+    let hung = serve_hung().await;
+    let services = (0..SERVICES)
+        .map(|i| {
+            let host = if HUNG.contains(&i) { hung } else { healthy };
+            let mut p = service(&format!("svc{i}"), format!("http://{host}/svc/{i}"));
+            (p.interval_ms, p.timeout_ms, p.slow_ms) = (1000, 800, 500);
+            p
+        })
+        .collect();
+    let config = MonitorConfig {
+        services,
+        ..MonitorConfig::default()
+    };
+
+    let begin = Instant::now();
+    let (mut monitor, mut rx) = start(config);
+    let mut first_down: HashMap<String, (Instant, Option<String>)> = HashMap::new();
+    let mut unknown = BTreeSet::new();
+    let mut healthy_health = BTreeSet::new();
+    let deadline = tokio::time::Instant::from_std(begin + RUN);
+    while let Ok(Some(event)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        let ProbeEvent::Service(s) = event else {
+            continue;
+        };
+        let i: usize = s.service["svc".len()..].parse().expect("index");
+        match s.health {
+            Health::Unknown => {
+                unknown.insert(i);
+            }
+            Health::Down if HUNG.contains(&i) => {
+                first_down
+                    .entry(s.service.clone())
+                    .or_insert((Instant::now(), s.error));
+            }
+            health if !HUNG.contains(&i) => {
+                healthy_health.insert(format!("{health:?}"));
+            }
+            _ => {}
+        }
+    }
+    monitor.stop();
+
+    assert_eq!(
+        unknown.len(),
+        SERVICES,
+        "an Unknown status for every service at start"
+    );
+    assert_eq!(healthy_health, BTreeSet::from(["Up".to_string()]));
+    for i in HUNG {
+        let (when, error) = first_down.get(&format!("svc{i}")).expect("hung reported");
+        assert_eq!(error.as_deref(), Some("timed out after 0.8 s"));
+        let after = when.duration_since(begin);
+        assert!(
+            after < Duration::from_millis(800 + 400),
+            "svc{i} down after {after:?}"
+        );
+    }
+
+    // Jitter: how late each probe reached its server against the ideal 1 Hz grid
+    // starting when the monitor started.
+    let arrivals = arrivals.lock().expect("arrivals").clone();
+    report_drift(&arrivals);
+    let mut slots: HashMap<usize, BTreeSet<u64>> = HashMap::new();
+    let mut late_ms = Vec::new();
+    for (i, at) in arrivals {
+        let since = at.duration_since(begin).as_secs_f64();
+        if since > RUN.as_secs_f64() {
+            continue;
+        }
+        let slot = since.round();
+        late_ms.push((since - slot) * 1000.0);
+        slots.entry(i).or_default().insert(slot as u64);
+    }
+    let expected_slots: BTreeSet<u64> = (0..=5).collect();
+    for i in (0..SERVICES).filter(|i| !HUNG.contains(i)) {
+        assert_eq!(
+            slots.get(&i),
+            Some(&expected_slots),
+            "svc{i} probed once a second"
+        );
+    }
+    late_ms.sort_by(f64::total_cmp);
+    let (p50, p99, max) = (
+        percentile(&late_ms, 0.50),
+        percentile(&late_ms, 0.99),
+        percentile(&late_ms, 1.0),
+    );
+    let min = late_ms[0];
+    println!(
+        "probe schedule jitter over {} probes of 95 healthy services (1 Hz, 5 hung): \
+         p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms, min {min:.1} ms",
+        late_ms.len()
+    );
+    assert!(min > -50.0, "no probe early: {min:.1} ms");
+    assert!(p99 < 150.0, "p99 jitter {p99:.1} ms");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_ends_every_task() {
+    let (addr, _) = recording_server().await;
+    let config = MonitorConfig {
+        services: vec![service("a", format!("http://{addr}/svc/1"))],
+        metrics: vec![metric_source("m", format!("http://{addr}/svc/2"))],
+        system_interval: Some(Duration::from_millis(100)),
+        ..MonitorConfig::default()
+    };
+    let (mut monitor, mut rx) = start(config);
+    next_matching(&mut rx, "an up status", |e| {
+        service_event(e, "a").is_some_and(|s| s.health == Health::Up)
+    })
+    .await;
+    next_matching(&mut rx, "a metrics event", |e| {
+        matches!(e, ProbeEvent::Metrics { .. })
+    })
+    .await;
+    next_matching(&mut rx, "a system sample", |e| {
+        matches!(e, ProbeEvent::System(_))
+    })
+    .await;
+    monitor.stop();
+    while rx.try_recv().is_ok() {} // published before stop() returned
+                                   // Every task ran at 10 Hz: a second of silence means none is left.
+    let after = tokio::time::timeout(Duration::from_secs(1), rx.recv()).await;
+    assert!(after.is_err(), "event after stop: {after:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_ends_every_task_and_releases_the_sink() {
+    let (addr, _) = recording_server().await;
+    let config = MonitorConfig {
+        services: vec![service("a", format!("http://{addr}/svc/1"))],
+        metrics: vec![metric_source("m", format!("http://{addr}/svc/2"))],
+        system_interval: Some(Duration::from_millis(100)),
+        ..MonitorConfig::default()
+    };
+    let (monitor, mut rx) = start(config);
+    next_matching(&mut rx, "an up status", |e| {
+        service_event(e, "a").is_some_and(|s| s.health == Health::Up)
+    })
+    .await;
+    drop(monitor);
+    // The sink (the channel's only sender) is held by the monitor and its tasks: the
+    // channel closes once every task is gone.
+    let closed = tokio::time::timeout(WAIT, async { while rx.recv().await.is_some() {} }).await;
+    assert!(closed.is_ok(), "tasks still hold the sink after drop");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconfiguring_keeps_unchanged_services_and_stops_removed_ones() {
+    let (addr, _) = recording_server().await;
+    let a = service("a", format!("http://{addr}/svc/1"));
+    let b = service("b", format!("http://{addr}/svc/2"));
+    let c = service("c", format!("http://{addr}/svc/3"));
+    let config = MonitorConfig {
+        services: vec![a.clone(), b.clone()],
+        ..MonitorConfig::default()
+    };
+    let (mut monitor, mut rx) = start(config);
+    next_matching(&mut rx, "b up", |e| {
+        service_event(e, "b").is_some_and(|s| s.health == Health::Up)
+    })
+    .await;
+
+    let mut moved_a = a.clone();
+    moved_a.line = 42; // the runbook was edited above it: same probe
+    monitor.set_services(vec![moved_a, c]);
+    while rx.try_recv().is_ok() {} // up to and including c's Unknown
+    let mut seen = Vec::new();
+    let window = tokio::time::Instant::now() + Duration::from_millis(800);
+    while let Ok(Some(ProbeEvent::Service(s))) = tokio::time::timeout_at(window, rx.recv()).await {
+        seen.push((s.service, s.health));
+    }
+    assert!(
+        seen.iter().all(|(name, _)| name != "b"),
+        "b removed: {seen:?}"
+    );
+    assert!(
+        !seen.contains(&("a".into(), Health::Unknown)),
+        "a not restarted"
+    );
+    assert!(
+        seen.contains(&("a".into(), Health::Up)),
+        "a still probed: {seen:?}"
+    );
+    assert!(
+        seen.contains(&("c".into(), Health::Up)),
+        "c probed: {seen:?}"
+    );
+    let names: Vec<_> = monitor.services().map(|p| p.name.clone()).collect();
+    assert_eq!(names, ["a", "c"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_services_start_unknown() {
+    let addr = closed_port().await;
+    let config = MonitorConfig {
+        services: vec![service("x", format!("http://{addr}/health"))],
+        ..MonitorConfig::default()
+    };
+    let (_monitor, mut rx) = start(config);
+    let first = rx.try_recv().expect("published during start");
+    let s = service_event(&first, "x").expect("x's status");
+    assert_eq!(s.health, Health::Unknown);
+    let down = next_matching(&mut rx, "x down", |e| service_event(e, "x").is_some()).await;
+    let s = service_event(&down, "x").expect("x's status");
+    assert_eq!(
+        (s.health, s.error.as_deref()),
+        (Health::Down, Some("connection refused"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_fetch_errors_are_reported_per_source() {
+    let refused = closed_port().await;
+    let failing = serve(Router::new().route(
+        "/metrics",
+        get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "no") }),
+    ))
+    .await;
+    let hung = serve_hung().await;
+    let config = MonitorConfig {
+        metrics: vec![
+            metric_source("refused", format!("http://{refused}/metrics")),
+            metric_source("failing", format!("http://{failing}/metrics")),
+            metric_source("hung", format!("http://{hung}/metrics")),
+        ],
+        ..MonitorConfig::default()
+    };
+    let (_monitor, mut rx) = start(config);
+    for (name, error) in [
+        ("refused", "connection refused"),
+        ("failing", "status 500"),
+        ("hung", "timed out after 0.1 s"),
+    ] {
+        let event = next_matching(
+            &mut rx,
+            name,
+            |e| matches!(e, ProbeEvent::Metrics { source, .. } if source == name),
+        )
+        .await;
+        let ProbeEvent::Metrics {
+            points, error: got, ..
+        } = event
+        else {
+            unreachable!()
+        };
+        assert!(points.is_empty());
+        assert_eq!(got.as_deref(), Some(error), "{name}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_bodies_reach_the_reader() {
+    let polls = Arc::new(AtomicUsize::new(0));
+    let count = polls.clone();
+    let body = move || {
+        count.fetch_add(1, Ordering::SeqCst);
+        async { axum::Json(serde_json::json!({"rps": 12.5})) }
+    };
+    let addr = serve(Router::new().route("/metrics", get(body))).await;
+    let config = MonitorConfig {
+        metrics: vec![metric_source("app", format!("http://{addr}/metrics"))],
+        ..MonitorConfig::default()
+    };
+    let (_monitor, mut rx) = start(config);
+    let event = next_matching(
+        &mut rx,
+        "app metrics",
+        |e| matches!(e, ProbeEvent::Metrics { source, .. } if source == "app"),
+    )
+    .await;
+    assert!(polls.load(Ordering::SeqCst) >= 1);
+    // The fetch succeeded, so any error is the reader's own (never a fetch error).
+    let ProbeEvent::Metrics { error, .. } = event else {
+        unreachable!()
+    };
+    for fetch_error in ["connection refused", "timed out", "status "] {
+        assert!(
+            !error.as_deref().unwrap_or("").starts_with(fetch_error),
+            "{error:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn system_samples_ask_for_the_terminals_each_time() {
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let config = MonitorConfig {
+        system_interval: Some(Duration::from_millis(100)),
+        terminals: Arc::new(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            vec![TerminalSession {
+                name: "main".into(),
+                session_id: 1,
+            }]
+        }),
+        ..MonitorConfig::default()
+    };
+    let (_monitor, mut rx) = start(config);
+    for _ in 0..2 {
+        next_matching(&mut rx, "a system sample", |e| {
+            matches!(e, ProbeEvent::System(_))
+        })
+        .await;
+    }
+    assert!(asked.load(Ordering::SeqCst) >= 2);
+}
