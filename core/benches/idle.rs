@@ -173,17 +173,17 @@ fn main() {
 
     println!("\nidle cost: 3 idle terminals, 5 probes at 1 Hz, system sampling at 1 Hz");
     println!("each phase {} s of wall time\n", wait.as_secs());
-    println!("{:<40} {:>14} {:>12}", "phase", "% of one core", "vs baseline");
+    println!(
+        "{:<40} {:>14} {:>12}",
+        "phase", "% of one core", "vs baseline"
+    );
     println!("{}", "-".repeat(68));
     for (name, percent) in [
         ("3 idle terminals (baseline)", baseline),
         ("+ 5 health probes at 1 Hz", with_probes),
         ("+ system sampling at 1 Hz (app idle)", with_system),
     ] {
-        println!(
-            "{name:<40} {percent:>13.2}% {:>+11.2}%",
-            percent - baseline
-        );
+        println!("{name:<40} {percent:>13.2}% {:>+11.2}%", percent - baseline);
     }
     println!(
         "\nprobe answers up: {up}, system samples: {system}; goal: app idle < {GOAL_PERCENT} % -> {}",

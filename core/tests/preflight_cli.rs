@@ -61,8 +61,10 @@ fn scratch(name: &str, text: &str) -> PathBuf {
 }
 
 fn preflight(path: &std::path::Path) -> (i32, serde_json::Value, String) {
-    let (code, out, err) =
-        cli_common::cuedeck("check", &["--preflight", "--json", &path.display().to_string()]);
+    let (code, out, err) = cli_common::cuedeck(
+        "check",
+        &["--preflight", "--json", &path.display().to_string()],
+    );
     let report = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
     (code, report, err)
 }
@@ -72,7 +74,12 @@ fn item<'a>(report: &'a serde_json::Value, kind: &str, subject: &str) -> &'a ser
         .as_array()
         .expect("items")
         .iter()
-        .find(|i| i["kind"] == kind && i["subject"].as_str().is_some_and(|s| s.starts_with(subject)))
+        .find(|i| {
+            i["kind"] == kind
+                && i["subject"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(subject))
+        })
         .unwrap_or_else(|| panic!("no {kind} item {subject}: {report:#}"))
 }
 
@@ -96,21 +103,36 @@ fn lists_what_is_there_and_says_why_the_rest_is_missing() {
     assert_eq!(item(&report, "tool", "ls")["status"], "ok");
     let missing = item(&report, "tool", "cuedeck-no-such-tool");
     assert_eq!(missing["status"], "missing");
-    assert!(missing["detail"].as_str().unwrap().contains("not on PATH (used by step \"Tools\")"));
+    assert!(missing["detail"]
+        .as_str()
+        .unwrap()
+        .contains("not on PATH (used by step \"Tools\")"));
 
     let port = item(&report, "port", &held_port.to_string());
     assert_eq!(port["status"], "missing");
     let detail = port["detail"].as_str().unwrap();
-    assert!(detail.contains("in use by pid"), "names who holds it: {detail}");
+    assert!(
+        detail.contains("in use by pid"),
+        "names who holds it: {detail}"
+    );
 
     assert_eq!(item(&report, "service", "api")["status"], "ok");
     // The runbook starts a server, so a service down now is expected later.
     let billing = item(&report, "service", "billing");
     assert_eq!(billing["status"], "later", "{billing}");
-    assert!(billing["detail"].as_str().unwrap().contains("step \"Server\""));
+    assert!(billing["detail"]
+        .as_str()
+        .unwrap()
+        .contains("step \"Server\""));
 
-    assert_eq!(item(&report, "checklist", "Backup video")["status"], "manual");
-    assert_eq!(item(&report, "checklist", "Slides uploaded")["status"], "ok");
+    assert_eq!(
+        item(&report, "checklist", "Backup video")["status"],
+        "manual"
+    );
+    assert_eq!(
+        item(&report, "checklist", "Slides uploaded")["status"],
+        "ok"
+    );
     assert_eq!(item(&report, "checklist", "api is up")["status"], "ok");
     drop(held);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
@@ -129,12 +151,19 @@ fn a_service_nobody_starts_must_be_up() {
     assert_eq!(code, 1);
     let api = item(&report, "service", "api");
     assert_eq!(api["status"], "missing");
-    assert!(api["detail"].as_str().unwrap().starts_with("not reachable: "), "{api}");
+    assert!(
+        api["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("not reachable: "),
+        "{api}"
+    );
     let free_item = item(&report, "checklist", "Free local port");
     assert_eq!(free_item["status"], "ok", "{free_item}");
 
     // The human table says the same, one row per item.
-    let (code, out, _) = cli_common::cuedeck("check", &["--preflight", &path.display().to_string()]);
+    let (code, out, _) =
+        cli_common::cuedeck("check", &["--preflight", &path.display().to_string()]);
     assert_eq!(code, 1);
     assert!(out.contains("MISSING  service    api"), "{out}");
     let _ = std::fs::remove_dir_all(path.parent().unwrap());

@@ -132,3 +132,76 @@ fn steps_find_the_cuedeck_command_beside_the_running_one() {
     assert_eq!(code, 0, "cuedeck is on the terminal's PATH\n{out}\n{err}");
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// A port nothing listens on yet.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+#[test]
+fn gated_steps_run_once_their_service_is_up_and_skip_the_sleep_they_replace() {
+    let port = free_port();
+    let runbook = format!(
+        r#"---
+services:
+  - {{ name: web, url: "http://127.0.0.1:{port}/health", interval: 200ms }}
+---
+# Gates
+
+## Start the server
+
+```bash {{"background": true, "timeout": "1s"}}
+mkdir -p www && echo ok > www/health && cd www && sleep 1 && python3 -m http.server {port} --bind 127.0.0.1
+```
+
+## Wait for services to be healthy
+
+```bash
+sleep 600
+echo all healthy
+```
+
+## Use it
+
+```bash {{"waitFor": "web"}}
+curl -sf http://127.0.0.1:{port}/health
+```
+"#
+    );
+    let path = scratch("gated", &runbook);
+    let started = std::time::Instant::now();
+    let (code, out, err) = rehearse(&["--json", &path.display().to_string()]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(120),
+        "the 600 s sleep was replaced by the gate"
+    );
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let steps = report["steps"].as_array().expect("steps");
+    assert_eq!(steps[1]["status"], "ok", "{:#}", steps[1]);
+    assert_eq!(steps[2]["status"], "ok", "{:#}", steps[2]);
+    assert_eq!(report["leftoverProcesses"], 0);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn a_gate_whose_service_never_comes_up_reports_the_timeout() {
+    let port = free_port();
+    let runbook = format!(
+        "---\nservices:\n  - {{ name: web, url: \"http://127.0.0.1:{port}/health\", interval: 200ms }}\n---\n\
+         # Gate\n\n## Use it\n\n```bash {{\"waitFor\": \"web\", \"timeout\": \"1s\"}}\necho never typed\n```\n"
+    );
+    let path = scratch("gate-timeout", &runbook);
+    let (code, out, err) = rehearse(&["--json", &path.display().to_string()]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let step = &report["steps"][0];
+    assert_eq!(step["status"], "timedOut", "{step:#}");
+    let message = step["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("not up after 1 s: web (connection refused)"),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

@@ -44,15 +44,15 @@ pub fn check(runbook: &Runbook) -> std::io::Result<PreflightReport> {
         .enable_all()
         .build()?;
     let planned = preflight::plan(runbook, &runbook.services);
-    Ok(runtime.block_on(async {
+    runtime.block_on(async {
         let client = health::http_client().map_err(std::io::Error::other)?;
         let report = preflight::run(planned, |probe| {
             let client = client.clone();
             async move { health::probe_service(&client, &probe).await }
         })
         .await;
-        Ok::<_, std::io::Error>(report)
-    })?)
+        Ok(report)
+    })
 }
 
 fn status_word(status: CheckStatus) -> &'static str {

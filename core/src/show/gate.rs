@@ -103,7 +103,11 @@ pub fn wait_blocking(services: &[ServiceProbe], timeout: Duration) -> std::io::R
 /// Waits at `block`'s gate, if it has one: tells `on_wait` what it waits for first
 /// ("waiting for gateway…"), then returns once the services are up, or `Err` with
 /// why not ("not up after 60 s: gateway (connection refused)").
-pub fn pass(runbook: &Runbook, block: &CodeBlock, on_wait: impl FnOnce(&str)) -> Result<(), String> {
+pub fn pass(
+    runbook: &Runbook,
+    block: &CodeBlock,
+    on_wait: impl FnOnce(&str),
+) -> Result<(), String> {
     let Some(wait) = &block.wait_for else {
         return Ok(());
     };
