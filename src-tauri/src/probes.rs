@@ -165,14 +165,22 @@ fn terminal_sessions(terminals: &Terminals) -> Vec<TerminalSession> {
 /// state of every service is sent first.
 #[tauri::command]
 pub fn probe_attach(probes: State<'_, Arc<Probes>>, on_event: Channel<ProbeEvent>) {
-    let last: Vec<ServiceStatus> = {
-        let mut state = probes.sink.lock();
-        state.subscriber = Some(on_event.clone());
-        state.last.values().cloned().collect()
-    };
-    for status in last {
-        if let Err(e) = on_event.send(ProbeEvent::Service(status)) {
-            tracing::debug!("probe state not delivered to the window: {e}");
+    probes.subscribe(on_event);
+}
+
+impl Probes {
+    /// Makes `channel` the one that hears probe events, and tells it the last state
+    /// of every service.
+    pub fn subscribe(&self, channel: Channel<ProbeEvent>) {
+        let last: Vec<ServiceStatus> = {
+            let mut state = self.sink.lock();
+            state.subscriber = Some(channel.clone());
+            state.last.values().cloned().collect()
+        };
+        for status in last {
+            if let Err(e) = channel.send(ProbeEvent::Service(status)) {
+                tracing::debug!("probe state not delivered to the window: {e}");
+            }
         }
     }
 }

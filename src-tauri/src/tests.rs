@@ -125,7 +125,7 @@ fn commands_are_granted_to_the_main_window_only() {
 }
 
 /// Collects what the backend pushes on a channel, as the UI would receive it.
-fn capture_channel() -> (Channel<RunbookUpdate>, mpsc::Receiver<Value>) {
+fn capture_channel<T: tauri::ipc::IpcResponse>() -> (Channel<T>, mpsc::Receiver<Value>) {
     let (tx, rx) = mpsc::channel();
     let channel = Channel::new(move |body: InvokeResponseBody| {
         if let Ok(value) = body.deserialize::<Value>() {
@@ -224,6 +224,8 @@ fn terminal_commands_are_granted_to_the_main_window_only() {
         ("stop_terminal", json!({ "name": "main" })),
         ("terminal_input", json!({ "name": "main", "data": "x" })),
         ("stop_block", json!({ "blockId": "greet-1" })),
+        ("preflight_run", json!({})),
+        ("probe_hide", json!({ "service": "api", "hidden": true })),
     ] {
         let denied = invoke(&other, cmd, args).expect_err("not granted");
         assert!(
@@ -231,4 +233,83 @@ fn terminal_commands_are_granted_to_the_main_window_only() {
             "{cmd}: {denied}"
         );
     }
+}
+
+/// A local HTTP server answering 200 `{"status":"ok"}` to every request.
+fn healthy_server() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 1024];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Length: 15\r\nConnection: close\r\n\r\n{\"status\":\"ok\"}",
+            );
+        }
+    });
+    port
+}
+
+fn runbook_with_service(port: u16) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("probed.md");
+    std::fs::write(
+        &path,
+        format!(
+            "---\nservices:\n  - {{ name: api, url: \"http://127.0.0.1:{port}/health\", interval: 200ms }}\n---\n# Probed\n\n## Check\n\n```bash\ncurl -s http://127.0.0.1:{port}/health\n```\n\n- [ ] Slides ready\n"
+        ),
+    )?;
+    Ok((dir, path))
+}
+
+#[test]
+fn probe_events_reach_the_window_and_a_late_window_gets_the_last_state() -> anyhow::Result<()> {
+    let (app, window) = app(None);
+    let port = healthy_server();
+    let (_dir, path) = runbook_with_service(port)?;
+    let (channel, events) = capture_channel::<cuedeck_core::probe::ProbeEvent>();
+    // (A channel passed through the mock IPC would post to a webview; subscribe directly.)
+    app.state::<Arc<Probes>>().subscribe(channel);
+    invoke(&window, "open_runbook", json!({ "path": path })).expect("opens");
+    let up = (0..50)
+        .map_while(|_| events.recv_timeout(Duration::from_secs(5)).ok())
+        .find(|e| e["kind"] == "service" && e["health"] == "up")
+        .expect("the service is reported up");
+    assert_eq!(up["service"], "api");
+    assert!(up["latencyMs"].is_number());
+
+    // A reloaded window attaches again and hears the last state at once.
+    let (channel, late) = capture_channel::<cuedeck_core::probe::ProbeEvent>();
+    app.state::<Arc<Probes>>().subscribe(channel);
+    let first = late.recv_timeout(Duration::from_secs(1))?;
+    assert_eq!(first["kind"], "service");
+    assert_eq!(first["service"], "api");
+    Ok(())
+}
+
+#[test]
+fn preflight_checks_the_open_runbook() -> anyhow::Result<()> {
+    let (_app, window) = app(None);
+    let err = invoke(&window, "preflight_run", json!({})).expect_err("no runbook");
+    assert!(err.to_string().contains("no runbook is open"), "{err}");
+
+    let port = healthy_server();
+    let (_dir, path) = runbook_with_service(port)?;
+    invoke(&window, "open_runbook", json!({ "path": path })).expect("opens");
+    let report = invoke(&window, "preflight_run", json!({})).expect("a report");
+    let items = report["items"].as_array().expect("items");
+    let service = items
+        .iter()
+        .find(|i| i["kind"] == "service")
+        .expect("the service is checked");
+    assert_eq!(service["status"], "ok", "{service}");
+    assert!(items
+        .iter()
+        .any(|i| i["kind"] == "checklist" && i["status"] == "manual"));
+    assert!(items
+        .iter()
+        .any(|i| i["kind"] == "tool" && i["subject"] == "curl"));
+    Ok(())
 }
