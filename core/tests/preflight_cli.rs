@@ -100,7 +100,13 @@ fn lists_what_is_there_and_says_why_the_rest_is_missing() {
     let (code, report, err) = preflight(&path);
     assert_eq!(code, 1, "something is missing: {report:#}\n{err}");
 
-    assert_eq!(item(&report, "tool", "ls")["status"], "ok");
+    assert_eq!(item(&report, "tool", "python3")["status"], "ok");
+    // Tools every system has are listed only when missing.
+    assert!(!report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["subject"] == "ls"));
     let missing = item(&report, "tool", "cuedeck-no-such-tool");
     assert_eq!(missing["status"], "missing");
     assert!(missing["detail"]
@@ -175,4 +181,38 @@ fn nothing_missing_exits_zero() {
     let (code, report, _) = preflight(&path);
     assert_eq!(code, 0, "{report:#}");
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn ports_of_services_the_runbook_starts_must_be_free_unless_already_up() {
+    let healthy = Healthy::start();
+    let free = closed_port();
+    let runbook = format!(
+        "# Stack\n\n## Start\n\n```bash\ndocker compose up -d\n```\n\n## Check\n\n```bash\n\
+         curl -s http://localhost:{up}/health\ncurl -s http://localhost:{free}/health\n```\n",
+        up = healthy.port
+    );
+    let path = scratch("stack", &runbook);
+    let (code, report, _) = preflight(&path);
+    let up = item(&report, "port", &healthy.port.to_string());
+    assert_eq!(up["status"], "ok", "{up}");
+    assert!(
+        up["detail"].as_str().unwrap().contains("already answers"),
+        "{up}"
+    );
+    let free_port = item(&report, "port", &free.to_string());
+    assert_eq!(free_port["status"], "ok");
+    assert!(free_port["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("free (step \"Start\""));
+    let later = item(&report, "service", &format!("localhost:{free}"));
+    assert_eq!(later["status"], "later");
+    assert_eq!(code, if which_docker() { 0 } else { 1 }, "{report:#}");
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+fn which_docker() -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join("docker").is_file()))
 }

@@ -82,10 +82,12 @@ pub enum Planned {
         name: String,
         used: lint::FirstUse,
     },
-    /// A port a step binds: it must be free.
+    /// A port a step binds: it must be free, unless the service meant to run there
+    /// already answers (started ahead of the show).
     FreePort {
         port: u16,
         used: lint::FirstUse,
+        service: Option<ServiceProbe>,
     },
     Service {
         probe: ServiceProbe,
@@ -115,14 +117,22 @@ pub enum ChecklistCheck {
 pub fn plan(runbook: &Runbook, services: &[ServiceProbe]) -> Vec<Planned> {
     let mut out: Vec<Planned> = lint::tools_used(runbook)
         .into_iter()
+        .filter(|(name, _)| !BASIC_TOOLS.contains(&name.as_str()) || which::which(name).is_err())
         .map(|(name, used)| Planned::Tool { name, used })
         .collect();
-    out.extend(
-        bound_ports(runbook)
-            .into_iter()
-            .map(|(port, used)| Planned::FreePort { port, used }),
-    );
     let started_by = first_service_start(runbook);
+    out.extend(
+        bound_ports(runbook, started_by.as_ref())
+            .into_iter()
+            .map(|(port, used)| Planned::FreePort {
+                port,
+                used,
+                service: services
+                    .iter()
+                    .find(|s| port_of(&s.url) == Some(port))
+                    .cloned(),
+            }),
+    );
     out.extend(services.iter().map(|probe| Planned::Service {
         probe: probe.clone(),
         started_by: started_by.clone(),
@@ -136,8 +146,20 @@ pub fn plan(runbook: &Runbook, services: &[ServiceProbe]) -> Vec<Planned> {
     out
 }
 
-/// Ports bound by the service-starting commands of runnable steps, first use each.
-fn bound_ports(runbook: &Runbook) -> BTreeMap<u16, lint::FirstUse> {
+/// Tools every system has: listed only when missing, so the list shows what matters.
+const BASIC_TOOLS: &[&str] = &[
+    "awk", "basename", "cat", "chmod", "cp", "cut", "date", "dirname", "env", "find", "grep",
+    "head", "ls", "mkdir", "mv", "printf", "rm", "sed", "sleep", "sort", "tail", "tee", "touch",
+    "tr", "uniq", "wc", "xargs",
+];
+
+/// Ports the runbook binds: those its server commands name (`--port 8080`), and, when
+/// a step starts services, the ports of the local URLs it then uses (a `docker
+/// compose up` names none itself). First use each.
+fn bound_ports(
+    runbook: &Runbook,
+    started_by: Option<&lint::FirstUse>,
+) -> BTreeMap<u16, lint::FirstUse> {
     let mut ports = BTreeMap::new();
     for (step, command) in run_commands(runbook) {
         for port in shell::bound_ports(&command.text) {
@@ -147,7 +169,22 @@ fn bound_ports(runbook: &Runbook) -> BTreeMap<u16, lint::FirstUse> {
             });
         }
     }
+    if let Some(start) = started_by {
+        let urls = runbook
+            .services
+            .iter()
+            .map(|s| s.url.as_str())
+            .chain(runbook.metrics.iter().map(|m| m.url.as_str()));
+        for port in urls.filter_map(port_of) {
+            ports.entry(port).or_insert_with(|| start.clone());
+        }
+    }
     ports
+}
+
+/// The port of a local URL (`http://localhost:8080/health` -> 8080).
+fn port_of(url: &str) -> Option<u16> {
+    crate::runbook::local_port(url)
 }
 
 fn first_service_start(runbook: &Runbook) -> Option<lint::FirstUse> {
@@ -214,6 +251,9 @@ where
         .iter()
         .filter_map(|p| match p {
             Planned::Service { probe, .. } => Some(probe.clone()),
+            Planned::FreePort {
+                service: Some(s), ..
+            } => Some(s.clone()),
             Planned::Checklist {
                 check: Some(ChecklistCheck::Service(s)),
                 ..
@@ -234,7 +274,20 @@ fn judge<'a>(
 ) -> PreflightItem {
     match planned {
         Planned::Tool { name, used } => tool_item(name, used.line, &used.step),
-        Planned::FreePort { port, used } => free_port_item(port, used),
+        Planned::FreePort {
+            port,
+            used,
+            service,
+        } => {
+            let running = service
+                .as_ref()
+                .and_then(|s| status_of(&s.name))
+                .filter(|st| st.health == Health::Up);
+            match running {
+                Some(st) => already_running_item(port, used, st),
+                None => free_port_item(port, used),
+            }
+        }
         Planned::Service { probe, started_by } => {
             service_item(&probe, status_of(&probe.name), started_by.as_ref())
         }
@@ -278,6 +331,20 @@ fn free_port_item(port: u16, used: lint::FirstUse) -> PreflightItem {
         subject: port.to_string(),
         status,
         detail,
+        line: used.line,
+    }
+}
+
+fn already_running_item(port: u16, used: lint::FirstUse, status: &ServiceStatus) -> PreflightItem {
+    let holder = ports::owner(port).map_or_else(String::new, |o| format!(" by {o}"));
+    PreflightItem {
+        kind: CheckKind::Port,
+        subject: port.to_string(),
+        status: CheckStatus::Ok,
+        detail: format!(
+            "in use{holder}: {} already answers (started ahead of step \"{}\")",
+            status.service, used.step
+        ),
         line: used.line,
     }
 }
@@ -344,10 +411,10 @@ fn checklist_item<'a>(
     let (status, detail) = match check {
         None if ticked => (CheckStatus::Ok, "ticked in the runbook".into()),
         None => (CheckStatus::Manual, "tick by hand".into()),
-        Some(ChecklistCheck::Tool(tool)) => {
-            let item = tool_item(tool, line, "checklist");
-            (item.status, format!("`{}`: {}", item.subject, item.detail))
-        }
+        Some(ChecklistCheck::Tool(tool)) => match which::which(&tool) {
+            Ok(path) => (CheckStatus::Ok, format!("`{tool}`: {}", path.display())),
+            Err(_) => (CheckStatus::Missing, format!("`{tool}` is not on PATH")),
+        },
         Some(ChecklistCheck::PortFree(port)) => {
             let item = free_port_item(
                 port,

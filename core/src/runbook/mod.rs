@@ -30,6 +30,12 @@ pub enum LoadError {
     NotUtf8 { path: PathBuf, offset: usize },
 }
 
+/// The port of a `localhost` / `127.0.0.1` URL (`http://localhost:8080/x` -> 8080),
+/// `None` for other hosts.
+pub fn local_port(url: &str) -> Option<u16> {
+    infer::local_urls(url).first().map(|u| u.port)
+}
+
 /// Parses runbook Markdown held in memory. `path` is recorded in the model only.
 pub fn parse_str(source: &str, path: Option<&Path>) -> Runbook {
     parse::parse(source, path)
