@@ -1,6 +1,8 @@
 // Entry point: holds the UI state (open runbook, current step, error) and wires the
 // window's inputs (keys, clicks, file dialog, drag-and-drop, hot reload) to it.
 
+import "./crash";
+import "./locale";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open as openDialog } from "@tauri-apps/plugin-dialog";
 import { ChartStrip } from "./charts";
