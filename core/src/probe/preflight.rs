@@ -336,7 +336,7 @@ fn free_port_item(port: u16, used: lint::FirstUse) -> PreflightItem {
 }
 
 fn already_running_item(port: u16, used: lint::FirstUse, status: &ServiceStatus) -> PreflightItem {
-    let holder = ports::owner(port).map_or_else(String::new, |o| format!(" by {o}"));
+    let holder = held_by(port);
     PreflightItem {
         kind: CheckKind::Port,
         subject: port.to_string(),
@@ -349,8 +349,13 @@ fn already_running_item(port: u16, used: lint::FirstUse, status: &ServiceStatus)
     }
 }
 
+/// " by pid 42 (python3)" when /proc tells who listens on `port`, else nothing.
+fn held_by(port: u16) -> String {
+    ports::owner(port).map_or_else(String::new, |o| format!(" by {o}"))
+}
+
 fn in_use_detail(port: u16, step: &str) -> String {
-    let holder = ports::owner(port).map_or_else(String::new, |o| format!(" by {o}"));
+    let holder = held_by(port);
     format!("in use{holder}: step \"{step}\" needs it free")
 }
 
@@ -360,14 +365,16 @@ fn service_item(
     started_by: Option<&lint::FirstUse>,
 ) -> PreflightItem {
     let (status, detail) = match (status, started_by) {
-        (Some(s), _) if s.health == Health::Up => (CheckStatus::Ok, up_detail(s)),
-        (Some(s), _) if s.health == Health::Degraded => {
-            (CheckStatus::Ok, format!("degraded: {}", why(s)))
-        }
+        (Some(s), _) if s.health == Health::Up => (CheckStatus::Ok, up_detail(s, &probe.url)),
+        (Some(s), _) if s.health == Health::Degraded => (
+            CheckStatus::Ok,
+            format!("degraded at {}: {}", probe.url, why(s)),
+        ),
         (s, Some(start)) => (
             CheckStatus::Later,
             format!(
-                "down now ({}); step \"{}\" (line {}) starts services",
+                "{} down now ({}); step \"{}\" (line {}) starts services",
+                probe.url,
                 s.map_or_else(|| "not probed".into(), why),
                 start.step,
                 start.line
@@ -376,24 +383,25 @@ fn service_item(
         (s, None) => (
             CheckStatus::Missing,
             format!(
-                "not reachable: {}",
-                s.map_or_else(|| "not probed".into(), why)
+                "not reachable: {} ({})",
+                s.map_or_else(|| "not probed".into(), why),
+                probe.url
             ),
         ),
     };
     PreflightItem {
         kind: CheckKind::Service,
-        subject: format!("{} {}", probe.name, probe.url),
+        subject: probe.name.clone(),
         status,
         detail,
         line: probe.line,
     }
 }
 
-fn up_detail(s: &ServiceStatus) -> String {
+fn up_detail(s: &ServiceStatus, url: &str) -> String {
     match s.latency_ms {
-        Some(ms) => format!("up ({ms:.0} ms)"),
-        None => "up".into(),
+        Some(ms) => format!("up at {url} ({ms:.0} ms)"),
+        None => format!("up at {url}"),
     }
 }
 
@@ -416,14 +424,15 @@ fn checklist_item<'a>(
             Err(_) => (CheckStatus::Missing, format!("`{tool}` is not on PATH")),
         },
         Some(ChecklistCheck::PortFree(port)) => {
-            let item = free_port_item(
-                port,
-                lint::FirstUse {
-                    line,
-                    step: "checklist".into(),
-                },
-            );
-            (item.status, format!("port {port} {}", item.detail))
+            if ports::port_in_use(port) {
+                let holder = held_by(port);
+                (
+                    CheckStatus::Missing,
+                    format!("port {port} is in use{holder}"),
+                )
+            } else {
+                (CheckStatus::Ok, format!("port {port} is free"))
+            }
         }
         Some(ChecklistCheck::PortListening(port)) => {
             if ports::listening(port, CONNECT_TIMEOUT) {
