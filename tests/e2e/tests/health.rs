@@ -1,0 +1,150 @@
+//! The health bar and charts on our own tour: the demo service started from its step
+//! turns its light green, stopping it turns it red within two probe intervals,
+//! starting it again turns it green, and a chart's points grow while load runs.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use cuedeck_e2e::{with_app, App, Env, UI_TIMEOUT};
+use fantoccini::key::Key;
+use fantoccini::Locator;
+
+/// A shell starts, the service builds its listener and answers its first probe.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// The tour probes the demo service every second.
+const PROBE_INTERVAL: Duration = Duration::from_secs(1);
+
+fn tour() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../runbooks/tour.md")
+}
+
+fn light_is(service: &str, health: &str) -> String {
+    format!(
+        "(() => {{ const l = document.querySelector('#health .light[data-service=\"{service}\"]'); \
+         return l !== null && l.dataset.health === '{health}'; }})()"
+    )
+}
+
+/// The id of the block on screen whose source contains `text`, if any.
+async fn block_with(app: &App, text: &str) -> Result<Option<String>> {
+    let script = format!(
+        "const b = [...document.querySelectorAll('.cue-block[data-block]')]\
+         .find(el => el.querySelector('pre') && el.querySelector('pre').innerText.includes({text:?})); \
+         return b ? b.dataset.block : null;"
+    );
+    Ok(app.js(&script).await?.as_str().map(str::to_string))
+}
+
+/// Moves down the steps (as the presenter does, with the keyboard) until a block
+/// containing `text` is shown; returns its id.
+async fn go_to_block(app: &App, text: &str) -> Result<String> {
+    for _ in 0..60 {
+        if let Some(id) = block_with(app, text).await? {
+            return Ok(id);
+        }
+        let before = app.text("#step-title").await?;
+        app.press(Key::Down).await?;
+        app.wait_for(
+            "the next step",
+            &format!("document.getElementById('step-title').innerText !== {before:?}"),
+            UI_TIMEOUT,
+        )
+        .await
+        .with_context(|| format!("no block containing {text:?} after step {before:?}"))?;
+    }
+    anyhow::bail!("no block containing {text:?} in the tour")
+}
+
+async fn click(app: &App, block: &str, button: &str) -> Result<()> {
+    app.client()
+        .find(Locator::Css(&format!(
+            ".cue-block[data-block=\"{block}\"] button.{button}"
+        )))
+        .await
+        .with_context(|| format!("finding the {button} button of {block}"))?
+        .click()
+        .await
+        .with_context(|| format!("clicking {button} on {block}"))
+}
+
+fn status_is(block: &str, states: &[&str]) -> String {
+    let wanted: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
+    format!(
+        "(() => {{ const s = document.querySelector('.cue-block[data-block=\"{block}\"] .status'); \
+         return s !== null && [{}].includes(s.dataset.status); }})()",
+        wanted.join(",")
+    )
+}
+
+/// Points held by the first metric chart (not the machine's CPU/memory), 0 without one.
+async fn metric_points(app: &App) -> Result<u64> {
+    let v = app
+        .js("const c = document.querySelector('.chart[data-series]:not([data-series^=\"system/\"])'); \
+             return c ? Number(c.dataset.points) : 0;")
+        .await?;
+    Ok(v.as_u64().unwrap_or(0))
+}
+
+#[tokio::test]
+async fn the_demo_service_light_follows_the_service_and_charts_move_under_load() -> Result<()> {
+    let Some(env) =
+        Env::or_skip("the_demo_service_light_follows_the_service_and_charts_move_under_load")
+    else {
+        return Ok(());
+    };
+    with_app(&env, "health", &tour(), async |app| {
+        app.wait_ready().await?;
+        app.wait_for("the demo service's light", &light_is("demo", "down"), START_TIMEOUT)
+            .await?;
+
+        let server = go_to_block(app, "cuedeck demo-service").await?;
+        click(app, &server, "run").await?;
+        app.wait_for("the light to turn green", &light_is("demo", "up"), START_TIMEOUT)
+            .await?;
+        app.screenshot("health-up").await?;
+
+        // Killing the service: the light turns red within two probe intervals.
+        click(app, &server, "stop").await?;
+        app.wait_for("the server block to stop", &status_is(&server, &["stopped", "failed"]), START_TIMEOUT)
+            .await?;
+        let stopped = Instant::now();
+        app.wait_for("the light to turn red", &light_is("demo", "down"), 2 * PROBE_INTERVAL + Duration::from_millis(500))
+            .await?;
+        let took = stopped.elapsed();
+        eprintln!("light red {took:?} after the service stopped");
+        app.screenshot("health-down").await?;
+
+        click(app, &server, "run").await?;
+        app.wait_for("the light to turn green again", &light_is("demo", "up"), START_TIMEOUT)
+            .await?;
+
+        // Load: the request-rate chart gains points while the loop runs.
+        let load = go_to_block(app, "/work").await?;
+        click(app, &load, "run").await?;
+        app.wait_for(
+            "a metrics chart with points",
+            "(() => { const c = document.querySelector('.chart[data-series]:not([data-series^=\"system/\"])'); \
+             return c !== null && Number(c.dataset.points) >= 3; })()",
+            START_TIMEOUT,
+        )
+        .await?;
+        let before = metric_points(app).await?;
+        app.wait_for(
+            "the chart to gain points",
+            &format!(
+                "(() => {{ const c = document.querySelector('.chart[data-series]:not([data-series^=\"system/\"])'); \
+                 return c !== null && Number(c.dataset.points) > {before}; }})()"
+            ),
+            Duration::from_secs(10),
+        )
+        .await?;
+        let after = metric_points(app).await?;
+        ensure!(after > before, "chart points did not grow: {before} -> {after}");
+        app.screenshot("health-charts").await?;
+        click(app, &load, "stop").await?;
+        click(app, &server, "stop").await?;
+        Ok(())
+    })
+    .await
+}
