@@ -3,8 +3,10 @@
 //! - [`runbook`]: Markdown runbook -> [`runbook::Runbook`] model, and its lint.
 //! - [`terminal`]: shells in pseudo-terminals, steps run at their prompts, output path.
 //! - [`probe`]: health probes, metrics and system sampling of the services under demo.
+//! - [`demo_service`]: the small HTTP service our own runbooks demo.
 
 pub mod cli;
+pub mod demo_service;
 pub mod probe;
 pub mod runbook;
 pub mod show;

@@ -1,5 +1,6 @@
 //! The `cuedeck` command line: `check` lints a runbook and prints its outline;
-//! `rehearse` runs it headless in real terminals.
+//! `rehearse` runs it headless in real terminals; `demo-service` serves the service
+//! our own runbooks demo.
 
 use std::process::ExitCode;
 
@@ -24,6 +25,8 @@ enum Command {
     Check(cli::check::CheckArgs),
     /// Run every runnable step in real terminals and report (exit 1 if any failed).
     Rehearse(cli::rehearse::RehearseArgs),
+    /// Serve the built-in demo service (health, work, Prometheus and JSON metrics, faults).
+    DemoService(cli::demo_service::DemoServiceArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,5 +41,6 @@ fn main() -> ExitCode {
     match args.command {
         Command::Check(a) => cli::check::run(&a),
         Command::Rehearse(a) => cli::rehearse::run(&a),
+        Command::DemoService(a) => cli::demo_service::run(&a),
     }
 }
