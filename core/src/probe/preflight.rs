@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::events::{Health, ServiceStatus};
 use super::ports;
 use crate::runbook::{lint, shell, AutoCheck, BlockKind, Runbook, ServiceProbe};
+use crate::terminal::shell_integration::tool_path;
 
 /// How long a "something listens on this port" check may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
@@ -117,7 +118,7 @@ pub enum ChecklistCheck {
 pub fn plan(runbook: &Runbook, services: &[ServiceProbe]) -> Vec<Planned> {
     let mut out: Vec<Planned> = lint::tools_used(runbook)
         .into_iter()
-        .filter(|(name, _)| !BASIC_TOOLS.contains(&name.as_str()) || which::which(name).is_err())
+        .filter(|(name, _)| !BASIC_TOOLS.contains(&name.as_str()) || tool_path(name).is_none())
         .map(|(name, used)| Planned::Tool { name, used })
         .collect();
     let started_by = first_service_start(runbook);
@@ -301,9 +302,9 @@ fn judge<'a>(
 }
 
 fn tool_item(name: String, line: usize, step: &str) -> PreflightItem {
-    let (status, detail) = match which::which(&name) {
-        Ok(path) => (CheckStatus::Ok, path.display().to_string()),
-        Err(_) => (
+    let (status, detail) = match tool_path(&name) {
+        Some(path) => (CheckStatus::Ok, path.display().to_string()),
+        None => (
             CheckStatus::Missing,
             format!("not on PATH (used by step \"{step}\")"),
         ),
@@ -419,9 +420,9 @@ fn checklist_item<'a>(
     let (status, detail) = match check {
         None if ticked => (CheckStatus::Ok, "ticked in the runbook".into()),
         None => (CheckStatus::Manual, "tick by hand".into()),
-        Some(ChecklistCheck::Tool(tool)) => match which::which(&tool) {
-            Ok(path) => (CheckStatus::Ok, format!("`{tool}`: {}", path.display())),
-            Err(_) => (CheckStatus::Missing, format!("`{tool}` is not on PATH")),
+        Some(ChecklistCheck::Tool(tool)) => match tool_path(&tool) {
+            Some(path) => (CheckStatus::Ok, format!("`{tool}`: {}", path.display())),
+            None => (CheckStatus::Missing, format!("`{tool}` is not on PATH")),
         },
         Some(ChecklistCheck::PortFree(port)) => {
             if ports::port_in_use(port) {

@@ -9,6 +9,7 @@ use std::net::{Ipv4Addr, TcpListener};
 use super::infer;
 use super::model::{BlockKind, Diagnostic, Runbook, Severity};
 use super::shell;
+use crate::terminal::shell_integration::tool_path;
 
 /// Parse diagnostics plus machine checks, sorted by line.
 pub fn lint(runbook: &Runbook) -> Vec<Diagnostic> {
@@ -49,7 +50,7 @@ pub fn tools_used(runbook: &Runbook) -> BTreeMap<String, FirstUse> {
 fn missing_tools(runbook: &Runbook) -> Vec<Diagnostic> {
     tools_used(runbook)
         .into_iter()
-        .filter(|(tool, _)| which::which(tool).is_err())
+        .filter(|(tool, _)| tool_path(tool).is_none())
         .map(|(tool, used)| Diagnostic {
             severity: Severity::Warning,
             line: used.line,

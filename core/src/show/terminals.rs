@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::runbook::FrontMatter;
+use crate::terminal::shell_integration::{own_bin_dir, BIN_DIR_VAR};
 use crate::terminal::{SessionOptions, ShellKind};
 
 /// Terminal options for the runbook read from `runbook_path`.
@@ -31,18 +32,6 @@ pub fn session_options(fm: &FrontMatter, runbook_path: &Path) -> SessionOptions 
             .collect(),
         ..SessionOptions::default()
     }
-}
-
-/// The shell's rc puts this folder first on PATH, after the user's own profile.
-pub const BIN_DIR_VAR: &str = "CUEDECK_BIN_DIR";
-
-/// The folder holding the `cuedeck` command beside the running program (the app or
-/// the CLI), so runbooks can call `cuedeck demo-service` on a machine where Cuedeck
-/// is built but not installed.
-pub fn own_bin_dir() -> Option<std::path::PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?;
-    dir.join("cuedeck").is_file().then(|| dir.to_path_buf())
 }
 
 #[cfg(test)]

@@ -120,6 +120,25 @@ fn write_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// The shell's rc puts this folder first on PATH, after the user's own profile.
+pub const BIN_DIR_VAR: &str = "CUEDECK_BIN_DIR";
+
+/// The folder holding the `cuedeck` command beside the running program (the app or
+/// the CLI), so runbooks can call `cuedeck demo-service` on a machine where Cuedeck
+/// is built but not installed.
+pub fn own_bin_dir() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    dir.join("cuedeck").is_file().then(|| dir.to_path_buf())
+}
+
+/// Where a terminal will find `tool`: on PATH, or beside Cuedeck (see [`own_bin_dir`]).
+pub fn tool_path(tool: &str) -> Option<std::path::PathBuf> {
+    which::which(tool)
+        .ok()
+        .or_else(|| own_bin_dir().map(|d| d.join(tool)).filter(|p| p.is_file()))
+}
+
 /// bash: the user's files first, then the marks.
 const BASH_RC: &str = r#"# Written by Cuedeck: your own start-up files, then OSC 133 prompt marks.
 unset ENV
