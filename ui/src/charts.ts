@@ -110,7 +110,12 @@ export class ChartStrip {
       height: HEIGHT,
       legend: { show: false },
       cursor: { show: false },
-      scales: { x: { time: true }, y: { range: (_u, min, max) => yRange(min, max, this.charts.get(series.key)?.targets ?? []) } },
+      scales: {
+        // Always the chosen window ending at the newest point, so a chart with one
+        // point shows a time axis too, and every chart shares the same span.
+        x: { time: true, range: (_u, _min, max) => [max - this.store.windowS, max] },
+        y: { range: (_u, min, max) => yRange(min, max, this.charts.get(series.key)?.targets ?? []) },
+      },
       axes: [{ ...axis, size: 22 }, { ...axis, size: 38 }],
       series: [{}, { stroke: color, width: 2, fill: `${color}22`, points: { show: false } }],
     };

@@ -227,7 +227,14 @@ export class TerminalPane {
   }
 
   stop(blockId: string): void {
-    void stopBlock(blockId).catch(logError);
+    stopBlock(blockId)
+      .then(() => {
+        // A running block hears of its end from its own run; a ready background block
+        // (a server) has no run left to tell, so its badge is updated here.
+        const status = this.statuses.get(blockId);
+        if (status?.state === "ready") this.setStatus({ ...status, state: "stopped" });
+      })
+      .catch(logError);
   }
 
   /** Stop (Ctrl+.): the blocks still running or waiting, else what runs in the terminal shown. */

@@ -143,7 +143,8 @@ async fn the_demo_service_light_follows_the_service_and_charts_move_under_load()
         ensure!(after > before, "chart points did not grow: {before} -> {after}");
         app.screenshot("health-charts").await?;
         click(app, &load, "stop").await?;
-        click(app, &server, "stop").await?;
+        // The service's step is no longer on screen: closing the app stops it (the
+        // e2e stage checks that no `cuedeck` process is left).
         Ok(())
     })
     .await
