@@ -88,7 +88,10 @@ export class ChartStrip {
     head.append(name, value);
     const canvas = document.createElement("div");
     box.append(head, canvas);
-    this.list.append(box);
+    // The runbook's metrics first, the machine's CPU and memory last.
+    const firstSystem = this.list.querySelector('.chart[data-series^="system/"]');
+    if (series.key.startsWith("system/") || !firstSystem) this.list.append(box);
+    else this.list.insertBefore(box, firstSystem);
     const chart: Chart = {
       series,
       value,
