@@ -159,6 +159,8 @@ function logError(e: unknown): void {
 export class TerminalPane {
   private readonly views = new Map<string, TerminalView>();
   readonly statuses = new Map<string, BlockStatus>();
+  /** When each block was last started (performance.now()), for a stopped server's time. */
+  private readonly startedAt = new Map<string, number>();
   private runbookPath: string | null = null;
 
   constructor(
@@ -218,6 +220,7 @@ export class TerminalPane {
       for (const name of names) await this.ensure(name);
       const first = names[0];
       if (first !== undefined) this.show(first);
+      this.startedAt.set(block.id, performance.now());
       this.setStatus({ blockId: block.id, state: "running", exitCode: null, durationMs: 0, message: null });
       await runBlock(block.id, (status) => this.setStatus(status));
     } catch (e) {
@@ -232,7 +235,10 @@ export class TerminalPane {
         // A running block hears of its end from its own run; a ready background block
         // (a server) has no run left to tell, so its badge is updated here.
         const status = this.statuses.get(blockId);
-        if (status?.state === "ready") this.setStatus({ ...status, state: "stopped" });
+        if (status?.state !== "ready") return;
+        const since = this.startedAt.get(blockId);
+        const durationMs = since === undefined ? status.durationMs : Math.round(performance.now() - since);
+        this.setStatus({ ...status, state: "stopped", durationMs });
       })
       .catch(logError);
   }
