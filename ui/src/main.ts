@@ -43,7 +43,10 @@ const preflight = new PreflightPanel(
 function onProbe(event: ProbeEvent): void {
   if (event.kind === "service") health.update(event);
   else if (event.kind === "metrics") charts.addMetrics(event.source, event.points, event.error);
-  else charts.addSystem(event);
+  else {
+    charts.addSystem(event);
+    pane.showUsage(event.terminals);
+  }
 }
 
 function render(): void {

@@ -10,6 +10,7 @@ import {
   nextToRun,
   opensLink,
   pageKey,
+  usageLabel,
   terminalKey,
   zoomed,
   type KeyPress,
@@ -198,5 +199,12 @@ describe("links", () => {
     expect(opensLink({ ctrlKey: false, metaKey: false }, "https://example.com")).toBe(false);
     expect(opensLink(ctrl, "file:///etc/passwd")).toBe(false);
     expect(opensLink(ctrl, "javascript:alert(1)")).toBe(false);
+  });
+});
+
+describe("usageLabel", () => {
+  it("is short: CPU percent and memory", () => {
+    expect(usageLabel({ terminal: "main", cpuPercent: 3.4, rssBytes: 12 * 1024 * 1024, processes: 2 })).toBe("3% · 12 MB");
+    expect(usageLabel({ terminal: "db", cpuPercent: 150, rssBytes: 3 * 1024 ** 3, processes: 9 })).toBe("150% · 3.0 GB");
   });
 });

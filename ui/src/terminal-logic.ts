@@ -1,6 +1,6 @@
 // Pure rules of the terminal pane, kept apart from xterm.js and IPC so they are unit-tested.
 
-import type { BlockState, BlockStatus, CodeBlock, Step } from "./model";
+import type { BlockState, BlockStatus, CodeBlock, Step, TerminalUsage } from "./model";
 
 /** The terminals a block runs or types in, the one to show first at the head. */
 export function blockTerminals(block: CodeBlock): string[] {
@@ -160,4 +160,11 @@ export function activeBlocks(statuses: ReadonlyMap<string, BlockStatus>): string
  */
 export function opensLink(e: { ctrlKey: boolean; metaKey: boolean }, uri: string): boolean {
   return (e.ctrlKey || e.metaKey) && /^https?:\/\//i.test(uri);
+}
+
+/** "3% · 12 MB": a terminal's process tree, short enough for its tab. */
+export function usageLabel(u: TerminalUsage): string {
+  const mb = u.rssBytes / (1024 * 1024);
+  const memory = mb >= 1024 ? `${(mb / 1024).toFixed(1)} GB` : `${Math.round(mb)} MB`;
+  return `${Math.round(u.cpuPercent)}% · ${memory}`;
 }

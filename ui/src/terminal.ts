@@ -20,7 +20,7 @@ import {
   terminalRenderer,
   terminalResize,
 } from "./ipc";
-import type { BlockStatus, CodeBlock } from "./model";
+import type { BlockStatus, CodeBlock, TerminalUsage } from "./model";
 import { h } from "./render";
 import {
   OutputFeed,
@@ -30,6 +30,7 @@ import {
   isActive,
   opensLink,
   terminalKey,
+  usageLabel,
   zoomed,
 } from "./terminal-logic";
 
@@ -190,7 +191,12 @@ export class TerminalPane {
     let view = this.views.get(name);
     if (!view) {
       this.section.hidden = false;
-      const tab = h("button", { class: "terminal-tab", type: "button", role: "tab", "data-terminal": name }, name);
+      const tab = h(
+        "button",
+        { class: "terminal-tab", type: "button", role: "tab", "data-terminal": name },
+        name,
+        h("span", { class: "usage" }),
+      );
       tab.addEventListener("click", () => this.show(name));
       // `main` leads the tabs whichever terminal a block opened first.
       if (name === "main") this.tabs.prepend(tab);
@@ -209,6 +215,17 @@ export class TerminalPane {
       tab.setAttribute("aria-selected", String(tab.dataset.terminal === name));
     }
     this.views.get(name)?.fitToPane();
+  }
+
+  /** Each terminal's CPU and memory (its whole process tree), on its tab. */
+  showUsage(usage: readonly TerminalUsage[]): void {
+    for (const u of usage) {
+      const tab = this.tabs.querySelector<HTMLElement>(`.terminal-tab[data-terminal="${CSS.escape(u.terminal)}"]`);
+      const label = tab?.querySelector<HTMLElement>(".usage");
+      if (!tab || !label) continue;
+      label.textContent = usageLabel(u);
+      tab.title = `${u.terminal}: ${u.processes} processes, ${usageLabel(u)}`;
+    }
   }
 
   /** Runs a block: its terminals are opened and the first one shown. */
