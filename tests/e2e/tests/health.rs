@@ -77,13 +77,21 @@ fn status_is(block: &str, states: &[&str]) -> String {
     )
 }
 
-/// Points held by the first metric chart (not the machine's CPU/memory), 0 without one.
-async fn metric_points(app: &App) -> Result<u64> {
-    let v = app
-        .js("const c = document.querySelector('.chart[data-series]:not([data-series^=\"system/\"])'); \
-             return c ? Number(c.dataset.points) : 0;")
-        .await?;
+/// The request-rate chart of the tour's Prometheus source (a counter charted as a
+/// rate, so it only has points while requests come in).
+const RATE_CHART: &str = "demo/demo_requests_total{route=\"/work\"}";
+
+/// Points held by the chart of `series` (0 while it has none).
+async fn chart_points(app: &App, series: &str) -> Result<u64> {
+    let v = app.js(&chart_points_js(series)).await?;
     Ok(v.as_u64().unwrap_or(0))
+}
+
+fn chart_points_js(series: &str) -> String {
+    format!(
+        "return (() => {{ const c = [...document.querySelectorAll('.chart[data-series]')]\
+         .find(el => el.dataset.series === {series:?}); return c ? Number(c.dataset.points) : 0; }})();"
+    )
 }
 
 #[tokio::test]
@@ -95,52 +103,72 @@ async fn the_demo_service_light_follows_the_service_and_charts_move_under_load()
     };
     with_app(&env, "health", &tour(), async |app| {
         app.wait_ready().await?;
-        app.wait_for("the demo service's light", &light_is("demo", "down"), START_TIMEOUT)
-            .await?;
+        app.wait_for(
+            "the demo service's light",
+            &light_is("demo", "down"),
+            START_TIMEOUT,
+        )
+        .await?;
 
         let server = go_to_block(app, "cuedeck demo-service").await?;
         click(app, &server, "run").await?;
-        app.wait_for("the light to turn green", &light_is("demo", "up"), START_TIMEOUT)
-            .await?;
+        app.wait_for(
+            "the light to turn green",
+            &light_is("demo", "up"),
+            START_TIMEOUT,
+        )
+        .await?;
         app.screenshot("health-up").await?;
 
         // Killing the service: the light turns red within two probe intervals.
         click(app, &server, "stop").await?;
-        app.wait_for("the server block to stop", &status_is(&server, &["stopped", "failed"]), START_TIMEOUT)
-            .await?;
+        app.wait_for(
+            "the server block to stop",
+            &status_is(&server, &["stopped", "failed"]),
+            START_TIMEOUT,
+        )
+        .await?;
         let stopped = Instant::now();
-        app.wait_for("the light to turn red", &light_is("demo", "down"), 2 * PROBE_INTERVAL + Duration::from_millis(500))
-            .await?;
+        app.wait_for(
+            "the light to turn red",
+            &light_is("demo", "down"),
+            2 * PROBE_INTERVAL + Duration::from_millis(500),
+        )
+        .await?;
         let took = stopped.elapsed();
         eprintln!("light red {took:?} after the service stopped");
         app.screenshot("health-down").await?;
 
         click(app, &server, "run").await?;
-        app.wait_for("the light to turn green again", &light_is("demo", "up"), START_TIMEOUT)
-            .await?;
-
-        // Load: the request-rate chart gains points while the loop runs.
-        let load = go_to_block(app, "/work").await?;
-        click(app, &load, "run").await?;
         app.wait_for(
-            "a metrics chart with points",
-            "(() => { const c = document.querySelector('.chart[data-series]:not([data-series^=\"system/\"])'); \
-             return c !== null && Number(c.dataset.points) >= 3; })()",
+            "the light to turn green again",
+            &light_is("demo", "up"),
             START_TIMEOUT,
         )
         .await?;
-        let before = metric_points(app).await?;
+
+        // Load: the request-rate chart appears and gains points while the loop runs.
+        let load = go_to_block(app, "while true").await?;
+        click(app, &load, "run").await?;
+        let has_points = |n: u64| {
+            let script = chart_points_js(RATE_CHART);
+            let body = script.trim_start_matches("return ");
+            format!("({}) > {n}", body.trim_end_matches(';'))
+        };
+        app.wait_for("the request-rate chart", &has_points(1), START_TIMEOUT)
+            .await?;
+        let before = chart_points(app, RATE_CHART).await?;
         app.wait_for(
             "the chart to gain points",
-            &format!(
-                "(() => {{ const c = document.querySelector('.chart[data-series]:not([data-series^=\"system/\"])'); \
-                 return c !== null && Number(c.dataset.points) > {before}; }})()"
-            ),
+            &has_points(before),
             Duration::from_secs(10),
         )
         .await?;
-        let after = metric_points(app).await?;
-        ensure!(after > before, "chart points did not grow: {before} -> {after}");
+        let after = chart_points(app, RATE_CHART).await?;
+        ensure!(
+            after > before,
+            "chart points did not grow: {before} -> {after}"
+        );
         app.screenshot("health-charts").await?;
         click(app, &load, "stop").await?;
         // The service's step is no longer on screen: closing the app stops it (the
