@@ -110,6 +110,48 @@ async fn the_demo_service_light_follows_the_service_and_charts_move_under_load()
         )
         .await?;
 
+        // Pre-flight before the show: the port the tour binds is free, curl is there,
+        // the service is down now but a step starts it, the font is ticked by hand.
+        app.client()
+            .find(Locator::Css("#preflight-button"))
+            .await
+            .context("the pre-flight button")?
+            .click()
+            .await
+            .context("opening pre-flight")?;
+        let row = |kind: &str, subject: &str, status: &str| {
+            format!(
+                "[...document.querySelectorAll('#preflight-list .preflight-item')].some(li => \
+                 li.dataset.kind === '{kind}' && li.dataset.status === '{status}' && \
+                 li.querySelector('.subject').innerText === {subject:?})"
+            )
+        };
+        for (kind, subject, status) in [
+            ("port", "7878", "ok"),
+            ("tool", "curl", "ok"),
+            ("service", "demo", "later"),
+            (
+                "checklist",
+                "Terminal font large enough for the back row",
+                "manual",
+            ),
+        ] {
+            app.wait_for(
+                &format!("pre-flight row {kind} {subject} {status}"),
+                &row(kind, subject, status),
+                START_TIMEOUT,
+            )
+            .await?;
+        }
+        app.screenshot("preflight").await?;
+        app.press(Key::Escape).await?;
+        app.wait_for(
+            "pre-flight to close",
+            "document.getElementById('preflight').hidden",
+            UI_TIMEOUT,
+        )
+        .await?;
+
         let server = go_to_block(app, "cuedeck demo-service").await?;
         click(app, &server, "run").await?;
         app.wait_for(
