@@ -79,17 +79,23 @@ fn concerns(event: &notify::Result<notify::Event>, name: &OsString) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::mpsc::channel;
+    use std::sync::mpsc::{channel, Receiver};
 
-    #[test]
-    fn reports_a_change_to_the_file_and_not_to_its_neighbours() -> anyhow::Result<()> {
+    /// A watched `talk.md` in a fresh folder, and the channel its changes arrive on.
+    fn watched_talk() -> anyhow::Result<(tempfile::TempDir, PathBuf, Receiver<()>, FileWatch)> {
         let dir = tempfile::tempdir()?;
         let file = dir.path().join("talk.md");
         std::fs::write(&file, "# One\n")?;
         let (tx, rx) = channel();
-        let _watch = watch_file(&file, move || {
+        let watch = watch_file(&file, move || {
             let _ = tx.send(());
         })?;
+        Ok((dir, file, rx, watch))
+    }
+
+    #[test]
+    fn reports_a_change_to_the_file_and_not_to_its_neighbours() -> anyhow::Result<()> {
+        let (dir, file, rx, _watch) = watched_talk()?;
 
         std::fs::write(dir.path().join("other.md"), "# Other\n")?;
         assert!(rx.recv_timeout(Duration::from_millis(600)).is_err());
@@ -101,13 +107,7 @@ mod tests {
 
     #[test]
     fn survives_save_by_rename() -> anyhow::Result<()> {
-        let dir = tempfile::tempdir()?;
-        let file = dir.path().join("talk.md");
-        std::fs::write(&file, "# One\n")?;
-        let (tx, rx) = channel();
-        let _watch = watch_file(&file, move || {
-            let _ = tx.send(());
-        })?;
+        let (dir, file, rx, _watch) = watched_talk()?;
         let tmp = dir.path().join(".talk.md.swp");
         std::fs::write(&tmp, "# Two\n")?;
         std::fs::rename(&tmp, &file)?;
