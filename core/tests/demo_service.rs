@@ -326,3 +326,14 @@ fn get_health(port: u16) -> String {
             .expect("body")
     })
 }
+
+#[test]
+fn the_command_refuses_to_listen_beyond_loopback() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cuedeck"))
+        .args(["demo-service", "--host", "0.0.0.0", "--port", "0"])
+        .output()
+        .expect("cuedeck runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("loopback only"), "{err}");
+}

@@ -1,7 +1,7 @@
 import html from "../index.html?raw";
 import { beforeEach, describe, expect, it } from "vitest";
 import { block, runbook, step } from "./fixture.test-helpers";
-import { renderBody, renderError, renderPresenter, renderSteps, renderStep } from "./render";
+import { inlineCode, renderBody, renderError, renderPresenter, renderSteps, renderStep } from "./render";
 
 
 beforeEach(() => {
@@ -99,5 +99,22 @@ describe("error panel", () => {
   it("names the file and reason of a load error", () => {
     renderError({ kind: "unreadable", path: "/x/missing.md", reason: "No such file" }, null);
     expect(document.getElementById("error")?.textContent).toContain("/x/missing.md: No such file");
+  });
+});
+
+describe("inlineCode", () => {
+  it("turns code spans into code elements and keeps everything else as text", () => {
+    const parts = inlineCode("The `demo` light turns green when `/health` answers");
+    expect(parts.map((p) => (typeof p === "string" ? p : `<${(p as Element).tagName}>${p.textContent}`))).toEqual([
+      "The ",
+      "<CODE>demo",
+      " light turns green when ",
+      "<CODE>/health",
+      " answers",
+    ]);
+    expect(inlineCode("no code here")).toEqual(["no code here"]);
+    expect(inlineCode("one ` unpaired")).toEqual(["one ` unpaired"]);
+    const html = inlineCode("`<img src=x onerror=alert(1)>`");
+    expect((html[0] as Element).innerHTML).toBe("&lt;img src=x onerror=alert(1)&gt;");
   });
 });

@@ -36,6 +36,19 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/**
+ * Presenter text with its `code spans` as <code> elements (notes, Q&A, expectations
+ * are plain text in the model). Built from text nodes: nothing in it is parsed as HTML.
+ */
+export function inlineCode(text: string): (Node | string)[] {
+  const parts = text.split("`");
+  // An odd number of backticks leaves one unpaired: keep the text as written.
+  if (parts.length % 2 === 0) return [text];
+  return parts.filter((p) => p !== "").length === 0
+    ? [text]
+    : parts.map((part, i) => (i % 2 === 1 ? h("code", {}, part) : part)).filter((p) => p !== "");
+}
+
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
   if (!el) throw new Error(`index.html lacks #${id}`);
@@ -223,7 +236,7 @@ export function renderPresenter(step: Step | undefined): void {
         "section",
         { class: "note-group", "data-kind": group.kind },
         h("h4", {}, group.label),
-        h("ul", {}, ...group.notes.map((n) => h("li", { class: "note", "data-kind": n.kind }, n.text))),
+        h("ul", {}, ...group.notes.map((n) => h("li", { class: "note", "data-kind": n.kind }, ...inlineCode(n.text)))),
       ),
     );
   }
@@ -235,8 +248,8 @@ export function renderPresenter(step: Step | undefined): void {
       h(
         "div",
         { class: "qa-card" },
-        h("p", { class: "question" }, card.question),
-        h("p", { class: "answer" }, card.answer),
+        h("p", { class: "question" }, ...inlineCode(card.question)),
+        h("p", { class: "answer" }, ...inlineCode(card.answer)),
       ),
     ),
   );
@@ -245,7 +258,7 @@ export function renderPresenter(step: Step | undefined): void {
   const expectations = byId("expectations");
   expectations.replaceChildren(
     ...(step?.expectations ?? []).map((e) =>
-      h("li", { class: "expectation" }, e.text, e.output ? h("code", { class: "expected-output" }, e.output) : null),
+      h("li", { class: "expectation" }, ...inlineCode(e.text), e.output ? h("code", { class: "expected-output" }, e.output) : null),
     ),
   );
   byId("expectations-section").hidden = !step?.expectations.length;

@@ -308,13 +308,12 @@ fn plan_debian(probe: &dyn Probe, id: &str, test: bool, plan: &mut Plan) {
             missing.join(" ")
         ));
     }
-    if test {
-        // The terminal tests drive python3 and bash; python3 may come from elsewhere (pyenv).
-        for tool in ["python3", "bash"] {
-            if probe.which(tool).is_none() {
-                plan.checks.push(format!("{tool}: not found"));
-                missing.push(tool.into());
-            }
+    // The tour (what `run` opens) and the terminal tests drive python3 and bash;
+    // python3 may come from elsewhere (pyenv), so it is looked for on PATH.
+    for tool in ["python3", "bash"] {
+        if probe.which(tool).is_none() {
+            plan.checks.push(format!("{tool}: not found"));
+            missing.push(tool.into());
         }
     }
     match check_node(probe, plan) {

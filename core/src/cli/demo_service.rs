@@ -12,7 +12,7 @@ pub struct DemoServiceArgs {
     /// The port to listen on (0 picks a free one and prints it).
     #[arg(long, default_value_t = DEFAULT_PORT)]
     pub port: u16,
-    /// The address to listen on: loopback only unless you say otherwise.
+    /// The loopback address to listen on (127.0.0.1 or ::1; others are refused).
     #[arg(long, default_value = "127.0.0.1")]
     pub host: IpAddr,
 }
@@ -35,6 +35,14 @@ pub fn run(args: &DemoServiceArgs) -> ExitCode {
 }
 
 async fn serve(args: &DemoServiceArgs) -> ExitCode {
+    if !args.host.is_loopback() {
+        // `/admin/fault` takes anyone's request: never offer it to the network.
+        eprintln!(
+            "error: the demo service listens on loopback only (its /admin endpoints have no authentication); got --host {}",
+            args.host
+        );
+        return ExitCode::from(EXIT_CANNOT_LISTEN);
+    }
     let listener = match tokio::net::TcpListener::bind((args.host, args.port)).await {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
