@@ -210,17 +210,9 @@ pub async fn preflight_run(
             .ok_or_else(|| TerminalError::new("no runbook is open"))?;
         (runbook, visible_services(&inner))
     };
-    let planned = preflight::plan(&runbook, &services);
-    let client = health::http_client()
-        .map_err(|e| TerminalError::new(format!("cannot probe services: {e}")))?;
     // Tool and port checks touch the file system and sockets: off the async workers.
-    let report = tauri::async_runtime::spawn_blocking(move || {
-        tauri::async_runtime::block_on(preflight::run(planned, |probe| {
-            let client = client.clone();
-            async move { health::probe_service(&client, &probe).await }
-        }))
-    })
-    .await
-    .map_err(|e| TerminalError::new(format!("pre-flight failed: {e}")))?;
-    Ok(report)
+    tauri::async_runtime::spawn_blocking(move || preflight::check_now(&runbook, &services))
+        .await
+        .map_err(|e| TerminalError::new(format!("pre-flight failed: {e}")))?
+        .map_err(|e| TerminalError::new(format!("cannot run the pre-flight checks: {e}")))
 }

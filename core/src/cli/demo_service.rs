@@ -46,8 +46,7 @@ async fn serve(args: &DemoServiceArgs) -> ExitCode {
     let listener = match tokio::net::TcpListener::bind((args.host, args.port)).await {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-            let holder = crate::probe::ports::owner(args.port)
-                .map_or_else(String::new, |o| format!(" by {o}"));
+            let holder = crate::probe::ports::held_by(args.port);
             eprintln!(
                 "error: port {} is already in use{holder}; stop it or pass --port",
                 args.port

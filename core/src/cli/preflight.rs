@@ -6,14 +6,13 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::probe::health;
 use crate::probe::preflight::{self, CheckKind, CheckStatus, PreflightReport};
 use crate::runbook::Runbook;
 
 use super::check::{EXIT_CLEAN, EXIT_LINT_ERRORS, EXIT_UNREADABLE};
 
 pub fn run(runbook: &Runbook, path: &Path, json: bool) -> ExitCode {
-    let report = match check(runbook) {
+    let report = match preflight::check_now(runbook, &runbook.services) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot run the pre-flight checks: {e}");
@@ -36,23 +35,6 @@ pub fn run(runbook: &Runbook, path: &Path, json: bool) -> ExitCode {
     } else {
         ExitCode::from(EXIT_CLEAN)
     }
-}
-
-/// Plans and runs every check, probing the runbook's services concurrently.
-pub fn check(runbook: &Runbook) -> std::io::Result<PreflightReport> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let planned = preflight::plan(runbook, &runbook.services);
-    runtime.block_on(async {
-        let client = health::http_client().map_err(std::io::Error::other)?;
-        let report = preflight::run(planned, |probe| {
-            let client = client.clone();
-            async move { health::probe_service(&client, &probe).await }
-        })
-        .await;
-        Ok(report)
-    })
 }
 
 fn status_word(status: CheckStatus) -> &'static str {

@@ -120,6 +120,23 @@ pub fn http_client() -> Result<Client, ClientError> {
     Ok(client)
 }
 
+/// Runs `work` with a fresh client on a runtime of its own, from a thread that may
+/// block (the CLI, a rehearsal, the app's blocking workers): pre-flight and readiness
+/// gates probe this way outside the monitor.
+pub fn block_on_with_client<T, F, Fut>(work: F) -> std::io::Result<T>
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let client = http_client().map_err(std::io::Error::other)?;
+        Ok(work(client).await)
+    })
+}
+
 /// A body as read, at most [`MAX_BODY_BYTES`] of it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Body {

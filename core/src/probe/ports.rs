@@ -51,6 +51,12 @@ pub fn owner(port: u16) -> Option<PortOwner> {
         })
 }
 
+/// " by pid 42 (python3)" when /proc tells who listens on `port`, else nothing: the
+/// tail of an "in use" message.
+pub fn held_by(port: u16) -> String {
+    owner(port).map_or_else(String::new, |o| format!(" by {o}"))
+}
+
 /// Inodes of sockets in LISTEN state (st 0A) on `port` in a /proc/net/tcp table.
 fn listening_inodes(table: &str, port: u16) -> Vec<u64> {
     let wanted = format!(":{port:04X}");

@@ -269,6 +269,18 @@ where
     PreflightReport { items }
 }
 
+/// Plans and checks everything now, probing `services` concurrently. Blocking: for
+/// the CLI, or the app's blocking workers (tool and port checks touch files and sockets).
+pub fn check_now(runbook: &Runbook, services: &[ServiceProbe]) -> std::io::Result<PreflightReport> {
+    let planned = plan(runbook, services);
+    super::health::block_on_with_client(|client| {
+        run(planned, move |probe| {
+            let client = client.clone();
+            async move { super::health::probe_service(&client, &probe).await }
+        })
+    })
+}
+
 fn judge<'a>(
     planned: Planned,
     status_of: &impl Fn(&str) -> Option<&'a ServiceStatus>,
@@ -337,7 +349,7 @@ fn free_port_item(port: u16, used: lint::FirstUse) -> PreflightItem {
 }
 
 fn already_running_item(port: u16, used: lint::FirstUse, status: &ServiceStatus) -> PreflightItem {
-    let holder = held_by(port);
+    let holder = ports::held_by(port);
     PreflightItem {
         kind: CheckKind::Port,
         subject: port.to_string(),
@@ -350,13 +362,8 @@ fn already_running_item(port: u16, used: lint::FirstUse, status: &ServiceStatus)
     }
 }
 
-/// " by pid 42 (python3)" when /proc tells who listens on `port`, else nothing.
-fn held_by(port: u16) -> String {
-    ports::owner(port).map_or_else(String::new, |o| format!(" by {o}"))
-}
-
 fn in_use_detail(port: u16, step: &str) -> String {
-    let holder = held_by(port);
+    let holder = ports::held_by(port);
     format!("in use{holder}: step \"{step}\" needs it free")
 }
 
@@ -426,7 +433,7 @@ fn checklist_item<'a>(
         },
         Some(ChecklistCheck::PortFree(port)) => {
             if ports::port_in_use(port) {
-                let holder = held_by(port);
+                let holder = ports::held_by(port);
                 (
                     CheckStatus::Missing,
                     format!("port {port} is in use{holder}"),

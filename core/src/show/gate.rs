@@ -91,13 +91,9 @@ pub async fn wait_until_up(
 /// Runs a gate from a blocking thread (a rehearsal, the app's block runner) on a
 /// runtime of its own.
 pub fn wait_blocking(services: &[ServiceProbe], timeout: Duration) -> std::io::Result<GateOutcome> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let client = health::http_client().map_err(std::io::Error::other)?;
-        Ok(wait_until_up(&client, services, timeout).await)
-    })
+    health::block_on_with_client(
+        |client| async move { wait_until_up(&client, services, timeout).await },
+    )
 }
 
 /// Waits at `block`'s gate, if it has one: tells `on_wait` what it waits for first
