@@ -1,10 +1,13 @@
 //! No body makes the metrics readers panic: random text, and real exposition text
 //! mutated the way truncated or garbled answers look.
 
+mod metrics_common;
+
 use proptest::prelude::*;
 
-use cuedeck_core::probe::metrics::{prometheus, SourceReader};
-use cuedeck_core::runbook::{MetricFormat, MetricSource, Origin};
+use cuedeck_core::probe::metrics::prometheus;
+use cuedeck_core::runbook::MetricFormat;
+use metrics_common::reader;
 
 const BODIES: &[&str] = &[
     include_str!("fixtures/metrics/go_client.prom"),
@@ -32,18 +35,6 @@ const FRAGMENTS: &[&str] = &[
     "é",
     "\u{0}",
 ];
-
-fn reader(format: MetricFormat, series: &[&str]) -> SourceReader {
-    SourceReader::new(&MetricSource {
-        name: "s".into(),
-        url: "http://127.0.0.1:1/metrics".into(),
-        format,
-        series: series.iter().map(|s| s.to_string()).collect(),
-        interval_ms: 1000,
-        origin: Origin::Declared,
-        line: 1,
-    })
-}
 
 fn read_everything(body: &str) {
     let _ = prometheus::parse(body);

@@ -2,29 +2,20 @@
 //! (Go client, Kong, node_exporter, OpenMetrics), malformed lines reported with their
 //! number, series selection, counters as rates, histogram quantiles, JSON paths.
 
+mod metrics_common;
+
 use std::path::Path;
 
 use cuedeck_core::probe::metrics::{prometheus, MetricsError, SourceReader};
 use cuedeck_core::probe::MetricPoint;
-use cuedeck_core::runbook::{MetricFormat, MetricSource, Origin};
+use cuedeck_core::runbook::MetricFormat;
+use metrics_common::source;
 
 fn fixture(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/metrics")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn source(format: MetricFormat, series: &[&str]) -> MetricSource {
-    MetricSource {
-        name: "src".into(),
-        url: "http://127.0.0.1:1/metrics".into(),
-        format,
-        series: series.iter().map(|s| s.to_string()).collect(),
-        interval_ms: 1000,
-        origin: Origin::Declared,
-        line: 1,
-    }
 }
 
 fn value(points: &[MetricPoint], series: &str) -> f64 {

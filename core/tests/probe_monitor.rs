@@ -206,37 +206,9 @@ async fn hundred_services_keep_their_schedule_with_five_hung() {
     assert!(p99 < 150.0, "p99 jitter {p99:.1} ms");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stop_ends_every_task() {
-    let (addr, _) = recording_server().await;
-    let config = MonitorConfig {
-        services: vec![service("a", format!("http://{addr}/svc/1"))],
-        metrics: vec![metric_source("m", format!("http://{addr}/svc/2"))],
-        system_interval: Some(Duration::from_millis(100)),
-        ..MonitorConfig::default()
-    };
-    let (mut monitor, mut rx) = start(config);
-    next_matching(&mut rx, "an up status", |e| {
-        service_event(e, "a").is_some_and(|s| s.health == Health::Up)
-    })
-    .await;
-    next_matching(&mut rx, "a metrics event", |e| {
-        matches!(e, ProbeEvent::Metrics { .. })
-    })
-    .await;
-    next_matching(&mut rx, "a system sample", |e| {
-        matches!(e, ProbeEvent::System(_))
-    })
-    .await;
-    monitor.stop();
-    while rx.try_recv().is_ok() {} // published before stop() returned
-                                   // Every task ran at 10 Hz: a second of silence means none is left.
-    let after = tokio::time::timeout(Duration::from_secs(1), rx.recv()).await;
-    assert!(after.is_err(), "event after stop: {after:?}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn drop_ends_every_task_and_releases_the_sink() {
+/// A monitor with a service, a metrics source and system sampling (all at 10 Hz),
+/// once each of them has published.
+async fn every_kind_running() -> (Monitor, UnboundedReceiver<ProbeEvent>) {
     let (addr, _) = recording_server().await;
     let config = MonitorConfig {
         services: vec![service("a", format!("http://{addr}/svc/1"))],
@@ -249,6 +221,31 @@ async fn drop_ends_every_task_and_releases_the_sink() {
         service_event(e, "a").is_some_and(|s| s.health == Health::Up)
     })
     .await;
+    next_matching(&mut rx, "a metrics event", |e| {
+        matches!(e, ProbeEvent::Metrics { .. })
+    })
+    .await;
+    next_matching(&mut rx, "a system sample", |e| {
+        matches!(e, ProbeEvent::System(_))
+    })
+    .await;
+    (monitor, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_ends_every_task() {
+    let (mut monitor, mut rx) = every_kind_running().await;
+    monitor.stop();
+    // Drain what was published before stop() returned; every task ran at 10 Hz, so a
+    // second of silence then means none is left.
+    while rx.try_recv().is_ok() {}
+    let after = tokio::time::timeout(Duration::from_secs(1), rx.recv()).await;
+    assert!(after.is_err(), "event after stop: {after:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drop_ends_every_task_and_releases_the_sink() {
+    let (monitor, mut rx) = every_kind_running().await;
     drop(monitor);
     // The sink (the channel's only sender) is held by the monitor and its tasks: the
     // channel closes once every task is gone.
