@@ -3,11 +3,13 @@
 //! - [`runbook`]: Markdown runbook -> [`runbook::Runbook`] model, and its lint.
 //! - [`terminal`]: shells in pseudo-terminals, steps run at their prompts, output path.
 //! - [`probe`]: health probes, metrics and system sampling of the services under demo.
+//! - [`record`]: rehearsal recordings (asciicast), the rehearsal store, playback.
 //! - [`demo_service`]: the small HTTP service our own runbooks demo.
 
 pub mod cli;
 pub mod demo_service;
 pub mod probe;
+pub mod record;
 pub mod runbook;
 pub mod show;
 pub mod terminal;

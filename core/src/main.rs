@@ -1,6 +1,7 @@
 //! The `cuedeck` command line: `check` lints a runbook and prints its outline;
-//! `rehearse` runs it headless in real terminals; `demo-service` serves the service
-//! our own runbooks demo.
+//! `rehearse` runs it headless in real terminals and records it; `rehearsals` lists
+//! the recordings; `play` plays one back (or checks it); `demo-service` serves the
+//! service our own runbooks demo.
 
 use std::process::ExitCode;
 
@@ -23,8 +24,12 @@ struct Args {
 enum Command {
     /// Print a runbook's outline and lint findings (exit 0 clean, 1 on errors, 2 unreadable).
     Check(cli::check::CheckArgs),
-    /// Run every runnable step in real terminals and report (exit 1 if any failed).
+    /// Run every runnable step in real terminals, record it, and report (exit 1 if any failed).
     Rehearse(cli::rehearse::RehearseArgs),
+    /// List a runbook's rehearsals, and which recording each step would play (stale ones flagged).
+    Rehearsals(cli::rehearsals::RehearsalsArgs),
+    /// Play a rehearsal (or one step of it) into this terminal; --check verifies it.
+    Play(cli::play::PlayArgs),
     /// Serve the built-in demo service (health, work, Prometheus and JSON metrics, faults).
     DemoService(cli::demo_service::DemoServiceArgs),
 }
@@ -41,6 +46,8 @@ fn main() -> ExitCode {
     match args.command {
         Command::Check(a) => cli::check::run(&a),
         Command::Rehearse(a) => cli::rehearse::run(&a),
+        Command::Rehearsals(a) => cli::rehearsals::run(&a),
+        Command::Play(a) => cli::play::run(&a),
         Command::DemoService(a) => cli::demo_service::run(&a),
     }
 }

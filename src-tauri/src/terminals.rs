@@ -257,11 +257,12 @@ pub async fn run_block(
                 tracing::warn!("block status lost on its way to the window: {e}");
             }
         };
-        let gate = gate::pass(&runbook, &block, |waiting| {
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        let gate = gate::pass(&runbook, &block, &cancel, |waiting: &str| {
             report(BlockState::Waiting, None, Some(waiting.to_string()));
         });
         if let Err(why) = gate {
-            report(BlockState::TimedOut, None, Some(why));
+            report(BlockState::TimedOut, None, Some(why.to_string()));
             return Ok(());
         }
         let mut last = (BlockState::Ok, None, None);

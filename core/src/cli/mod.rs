@@ -2,5 +2,7 @@
 
 pub mod check;
 pub mod demo_service;
+pub mod play;
 pub mod preflight;
+pub mod rehearsals;
 pub mod rehearse;

@@ -1,15 +1,17 @@
-//! `cuedeck rehearse RUNBOOK [--from STEP] [--only STEP,...] [--json]`: runs every
-//! runnable step in real terminals, headless, and reports each step's status, exit
-//! code, duration and expectations. Exits 1 when any step failed, 2 when the runbook
-//! cannot be read or has errors.
+//! `cuedeck rehearse RUNBOOK [--from STEP] [--only STEP,...] [--json] [--no-record]`:
+//! runs every runnable step in real terminals, headless, records them into a new
+//! rehearsal folder (`.cuedeck/rehearsals/...`), and reports each step's status,
+//! exit code, duration and expectations. Exits 1 when any step failed, 2 when the
+//! runbook cannot be read or has errors.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::runbook::{self, lint, Runbook, Severity};
-use crate::show::run_all::{self, Report, Selection, StepResult};
+use crate::runbook::{self, lint, Runbook, Severity, Step};
+use crate::show::rehearse::{self, Probing};
+use crate::show::run_all::{self, Progress, Report, Selection, StepResult};
 use crate::show::terminals;
 use crate::terminal::{StepStatus, TerminalManager};
 
@@ -31,6 +33,22 @@ pub struct RehearseArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Run the steps without recording them.
+    #[arg(long)]
+    pub no_record: bool,
+}
+
+/// Prints each step as it finishes (unless the report goes out as JSON).
+struct PrintProgress {
+    json: bool,
+}
+
+impl Progress for PrintProgress {
+    fn step_finished(&mut self, _step: &Step, result: &StepResult) {
+        if !self.json {
+            eprintln!("{}", progress_line(result));
+        }
+    }
 }
 
 pub fn run(args: &RehearseArgs) -> ExitCode {
@@ -63,28 +81,58 @@ pub fn run(args: &RehearseArgs) -> ExitCode {
         only: args.only.clone(),
         fail_fast: args.fail_fast,
     };
-    let json = args.json;
-    let result = run_all::run_all(&runbook, &manager, &selection, |step| {
-        if !json {
-            eprintln!("{}", progress_line(step));
-        }
-    });
-    let report = match result {
-        Ok(report) => report,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    if json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(text) => println!("{text}"),
-            Err(e) => eprintln!("error: cannot encode the report: {e}"),
+    let progress = PrintProgress { json: args.json };
+    let (report, folder) = if args.no_record {
+        match run_all::run_all(&runbook, &manager, &selection, progress) {
+            Ok(report) => (report, None),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
         }
     } else {
+        let rehearsed = rehearse::rehearse(
+            &args.runbook,
+            &runbook,
+            &manager,
+            &selection,
+            Probing::Own,
+            |_| {},
+            progress,
+        );
+        match rehearsed {
+            Ok((report, _, recorder)) => (report, Some(recorder.dir().to_path_buf())),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    };
+    if args.json {
+        print_json(&report, folder.as_deref());
+    } else {
         print!("{}", table(&runbook, &report));
+        if let Some(folder) = &folder {
+            println!("recorded in {}", folder.display());
+        }
     }
     ExitCode::from(u8::from(report.failed() > 0))
+}
+
+/// The report as JSON, with the rehearsal folder (`null` when not recorded).
+fn print_json(report: &Report, folder: Option<&std::path::Path>) {
+    let mut value = match serde_json::to_value(report) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: cannot encode the report: {e}");
+            return;
+        }
+    };
+    value["rehearsal"] = folder.map_or(serde_json::Value::Null, |f| f.display().to_string().into());
+    match serde_json::to_string_pretty(&value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("error: cannot encode the report: {e}"),
+    }
 }
 
 /// Ctrl-C closes every terminal (their shells run in sessions of their own and would

@@ -1,6 +1,7 @@
 //! Readiness gates: a block with `waitFor` (or a "wait for services to be healthy"
 //! step that only sleeps) runs as soon as its services are up, or reports the timeout.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::probe::{health, Health, ServiceStatus};
@@ -88,37 +89,72 @@ pub async fn wait_until_up(
     }
 }
 
+/// How often a waiting gate looks at its cancel flag.
+const CANCEL_POLL: Duration = Duration::from_millis(25);
+
 /// Runs a gate from a blocking thread (a rehearsal, the app's block runner) on a
-/// runtime of its own.
-pub fn wait_blocking(services: &[ServiceProbe], timeout: Duration) -> std::io::Result<GateOutcome> {
-    health::block_on_with_client(
-        |client| async move { wait_until_up(&client, services, timeout).await },
-    )
+/// runtime of its own. `None` when `cancel` was set while it waited.
+pub fn wait_blocking(
+    services: &[ServiceProbe],
+    timeout: Duration,
+    cancel: &AtomicBool,
+) -> std::io::Result<Option<GateOutcome>> {
+    health::block_on_with_client(|client| async move {
+        let cancelled = async {
+            while !cancel.load(Ordering::Relaxed) {
+                tokio::time::sleep(CANCEL_POLL).await;
+            }
+        };
+        tokio::select! {
+            outcome = wait_until_up(&client, services, timeout) => Some(outcome),
+            () = cancelled => None,
+        }
+    })
+}
+
+/// Why a block did not pass its gate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GateRefused {
+    /// Not up in time: "not up after 60 s: gateway (connection refused)".
+    NotUp(String),
+    /// The presenter cancelled the wait (to play the recording instead).
+    Cancelled,
+}
+
+impl std::fmt::Display for GateRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotUp(why) => f.write_str(why),
+            Self::Cancelled => f.write_str("cancelled while waiting for its services"),
+        }
+    }
 }
 
 /// Waits at `block`'s gate, if it has one: tells `on_wait` what it waits for first
-/// ("waiting for gateway…"), then returns once the services are up, or `Err` with
-/// why not ("not up after 60 s: gateway (connection refused)").
+/// ("waiting for gateway…"), then returns the services' statuses once they are up
+/// (none without a gate), or why not.
 pub fn pass(
     runbook: &Runbook,
     block: &CodeBlock,
+    cancel: &AtomicBool,
     on_wait: impl FnOnce(&str),
-) -> Result<(), String> {
+) -> Result<Vec<ServiceStatus>, GateRefused> {
     let Some(wait) = &block.wait_for else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let services = services_of(runbook, wait);
     if services.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     on_wait(&waiting_message(&services));
     let timeout = Duration::from_millis(wait.timeout_ms);
-    match wait_blocking(&services, timeout) {
-        Ok(outcome) if outcome.ready => {
+    match wait_blocking(&services, timeout, cancel) {
+        Ok(Some(outcome)) if outcome.ready => {
             tracing::info!(block = %block.id, waited = ?outcome.waited, "services up");
-            Ok(())
+            Ok(outcome.statuses)
         }
-        Ok(outcome) => Err(outcome.failure_message(timeout)),
-        Err(e) => Err(format!("cannot probe services: {e}")),
+        Ok(Some(outcome)) => Err(GateRefused::NotUp(outcome.failure_message(timeout))),
+        Ok(None) => Err(GateRefused::Cancelled),
+        Err(e) => Err(GateRefused::NotUp(format!("cannot probe services: {e}"))),
     }
 }

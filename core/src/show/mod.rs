@@ -1,9 +1,11 @@
 //! The presentation state: which steps run, in what order, and what came of them.
 //!
 //! - [`run_all`]: run a runbook's steps in order in real terminals (rehearsal, Run All).
+//! - [`rehearse`]: a recorded rehearsal (run_all + recorder + probe samples).
 //! - [`terminals`]: how a runbook's terminals start (folder, shell, env).
 //! - [`gate`]: readiness gates (`waitFor`): a block runs once its services are up.
 
 pub mod gate;
+pub mod rehearse;
 pub mod run_all;
 pub mod terminals;

@@ -2,10 +2,13 @@
 //! every selected step, in real terminals, each waited for to end (or to be ready),
 //! with the expectations that quote output checked against what the step printed.
 
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::probe::ServiceStatus;
+use crate::record::manifest::ExpectationCheck;
 use crate::runbook::{BlockKind, Runbook, Step};
 use crate::show::gate;
 use crate::terminal::{StepOutcome, StepRequest, StepStatus, TerminalManager};
@@ -44,6 +47,8 @@ pub struct StepResult {
     pub duration_ms: u64,
     /// Expectations quoting output: how many were seen in the step's output, of how many.
     pub expectations_met: Option<(usize, usize)>,
+    /// Each expectation quoting output, and whether it was seen.
+    pub expectations: Vec<ExpectationCheck>,
     pub message: Option<String>,
     pub blocks: Vec<BlockResult>,
 }
@@ -126,17 +131,35 @@ fn runnable_blocks(step: &Step) -> impl Iterator<Item = &crate::runbook::CodeBlo
     })
 }
 
-/// Runs the selected steps; `progress` hears of each step as it finishes.
+/// Hears of each step as it starts and finishes (a recorder marks them; the CLI
+/// prints them). Any `FnMut(&StepResult)` hears of finished steps.
+pub trait Progress {
+    fn step_started(&mut self, _step: &Step) {}
+    /// A block's gate found its services up: their statuses (a recorder keeps them,
+    /// so playback shows the lights the step saw).
+    fn services_up(&mut self, _statuses: &[ServiceStatus]) {}
+    fn step_finished(&mut self, step: &Step, result: &StepResult);
+}
+
+impl<F: FnMut(&StepResult)> Progress for F {
+    fn step_finished(&mut self, _step: &Step, result: &StepResult) {
+        self(result);
+    }
+}
+
+/// Runs the selected steps, telling `progress` of each.
 pub fn run_all(
     runbook: &Runbook,
     manager: &TerminalManager,
     selection: &Selection,
-    mut progress: impl FnMut(&StepResult),
+    mut progress: impl Progress,
 ) -> Result<Report, SelectionError> {
     let mut steps = Vec::new();
     for index in select(runbook, selection)? {
-        let result = run_step(runbook, index, manager);
-        progress(&result);
+        let step = &runbook.steps[index];
+        progress.step_started(step);
+        let result = run_step(runbook, index, manager, &mut progress);
+        progress.step_finished(step, &result);
         let stop = selection.fail_fast && is_failure(result.status);
         steps.push(result);
         if stop {
@@ -153,21 +176,29 @@ pub fn run_all(
     })
 }
 
-fn run_step(runbook: &Runbook, index: usize, manager: &TerminalManager) -> StepResult {
+fn run_step(
+    runbook: &Runbook,
+    index: usize,
+    manager: &TerminalManager,
+    progress: &mut impl Progress,
+) -> StepResult {
     let step = &runbook.steps[index];
     let started = Instant::now();
     let mut blocks = Vec::new();
     let mut terminals = Vec::new();
     for block in runnable_blocks(step) {
         let mut outcomes = Vec::new();
-        if let Err(why) = gate::pass(runbook, block, |_| {}) {
-            outcomes.push(gate_failed(block, &why));
-            blocks.push(BlockResult {
-                block: block.id.clone(),
-                line: block.line,
-                outcomes,
-            });
-            continue;
+        match gate::pass(runbook, block, &AtomicBool::new(false), |_| {}) {
+            Ok(statuses) => progress.services_up(&statuses),
+            Err(why) => {
+                outcomes.push(gate_failed(block, &why.to_string()));
+                blocks.push(BlockResult {
+                    block: block.id.clone(),
+                    line: block.line,
+                    outcomes,
+                });
+                continue;
+            }
         }
         for request in StepRequest::from_block(&gate::gated_block(block)) {
             if !terminals.contains(&request.terminal) {
@@ -192,6 +223,7 @@ fn run_step(runbook: &Runbook, index: usize, manager: &TerminalManager) -> StepR
     let last_failure = outcomes.clone().rfind(|o| is_failure(o.status));
     let last = outcomes.next_back();
     let deciding = last_failure.or(last);
+    let expectations = check_expectations(step, &blocks, &terminals, manager);
     StepResult {
         number: index + 1,
         id: step.id.clone(),
@@ -200,7 +232,11 @@ fn run_step(runbook: &Runbook, index: usize, manager: &TerminalManager) -> StepR
         status: deciding.map_or(StepStatus::Ok, |o| o.status),
         exit_code: deciding.and_then(|o| o.exit_code),
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        expectations_met: check_expectations(step, &blocks, &terminals, manager),
+        expectations_met: (!expectations.is_empty()).then(|| {
+            let met = expectations.iter().filter(|e| e.met).count();
+            (met, expectations.len())
+        }),
+        expectations,
         message: deciding.and_then(|o| o.message.clone()),
         blocks,
     }
@@ -243,14 +279,14 @@ fn check_expectations(
     blocks: &[BlockResult],
     terminals: &[String],
     manager: &TerminalManager,
-) -> Option<(usize, usize)> {
+) -> Vec<ExpectationCheck> {
     let wanted: Vec<&str> = step
         .expectations
         .iter()
         .filter_map(|e| e.output.as_deref())
         .collect();
     if wanted.is_empty() {
-        return None;
+        return Vec::new();
     }
     let mut seen = String::new();
     for command in blocks
@@ -264,6 +300,11 @@ fn check_expectations(
     for session in terminals.iter().filter_map(|t| manager.get(t)) {
         seen.push_str(&session.recent_text());
     }
-    let met = wanted.iter().filter(|w| seen.contains(*w)).count();
-    Some((met, wanted.len()))
+    wanted
+        .iter()
+        .map(|w| ExpectationCheck {
+            expected: (*w).to_string(),
+            met: seen.contains(*w),
+        })
+        .collect()
 }

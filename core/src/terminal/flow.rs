@@ -102,6 +102,16 @@ impl FlowControl {
         self.update(&mut st);
     }
 
+    /// `n` bytes that did not come from the PTY (a recording played back) were
+    /// handed to every consumer: acknowledging ones owe them too.
+    pub fn on_injected(&self, n: usize) {
+        let mut st = self.lock();
+        for owed in st.unacked.values_mut() {
+            *owed += n;
+        }
+        self.update(&mut st);
+    }
+
     /// A consumer that acknowledges bytes was attached.
     pub fn add_consumer(&self, id: u64) {
         self.lock().unacked.insert(id, 0);

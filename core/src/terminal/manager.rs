@@ -8,11 +8,23 @@ use super::runner::StopOutcome;
 use super::session::{Session, SessionOptions};
 use super::step::{StepOutcome, StepRequest};
 
+/// Called with each terminal the manager starts, before its shell's first prompt
+/// (a recorder attaches its sink there, so the recording misses nothing).
+pub type StartHook = Arc<dyn Fn(&Arc<Session>) + Send + Sync>;
+
 /// Owns every terminal. Dropping it closes them all: no process is left behind.
-#[derive(Debug)]
 pub struct TerminalManager {
     defaults: SessionOptions,
     sessions: Mutex<BTreeMap<String, Arc<Session>>>,
+    on_start: Mutex<Option<StartHook>>,
+}
+
+impl std::fmt::Debug for TerminalManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TerminalManager")
+            .field("sessions", &self.names())
+            .finish()
+    }
 }
 
 impl TerminalManager {
@@ -21,7 +33,13 @@ impl TerminalManager {
         Self {
             defaults,
             sessions: Mutex::new(BTreeMap::new()),
+            on_start: Mutex::new(None),
         }
+    }
+
+    /// Sets (or clears) the hook called with every terminal started from now on.
+    pub fn set_start_hook(&self, hook: Option<StartHook>) {
+        *self.on_start.lock().unwrap_or_else(|e| e.into_inner()) = hook;
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Arc<Session>>> {
@@ -42,6 +60,14 @@ impl TerminalManager {
             ..self.defaults.clone()
         };
         let session = Arc::new(Session::spawn(options)?);
+        let hook = self
+            .on_start
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(hook) = hook {
+            hook(&session);
+        }
         session.wait_ready(self.defaults.timeouts.startup)?;
         sessions.insert(name.to_string(), Arc::clone(&session));
         Ok(session)

@@ -33,7 +33,7 @@ mod tracker;
 pub use batcher::BatchLimits;
 pub use error::{Result, TerminalError};
 pub use flow::{FlowLimits, FlowStats};
-pub use manager::TerminalManager;
+pub use manager::{StartHook, TerminalManager};
 pub use runner::StopOutcome;
 pub use screen::{ScreenSnapshot, TermSize};
 pub use session::{Session, SessionOptions, Timeouts};

@@ -45,7 +45,7 @@ impl Outputs {
 
     /// Feeds the screen and every sink. A sink that panics is detached (its id is
     /// returned); the terminal and the other sinks go on.
-    fn deliver(&mut self, batch: &[u8], started: Instant) -> Vec<SinkId> {
+    pub(crate) fn deliver(&mut self, batch: &[u8], started: Instant) -> Vec<SinkId> {
         self.screen.feed(batch);
         let at = started.elapsed();
         let mut failed = Vec::new();

@@ -313,6 +313,17 @@ impl Session {
         self.shared.outputs().marker(label, self.shared.started);
     }
 
+    /// Shows recorded output in this terminal as if the PTY had printed it: the
+    /// screen model and every sink (the window, a recorder) get it. The shell never
+    /// sees it, and the terminal's shell state is not touched.
+    pub fn show_recorded(&self, bytes: &[u8]) {
+        let failed = self.shared.outputs().deliver(bytes, self.shared.started);
+        for id in failed {
+            self.shared.flow.remove_consumer(id.0);
+        }
+        self.shared.flow.on_injected(bytes.len());
+    }
+
     pub fn snapshot(&self) -> ScreenSnapshot {
         self.shared.outputs().screen.snapshot()
     }

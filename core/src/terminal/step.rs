@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::runbook::{BlockKind, CodeBlock, OutputPattern};
 
@@ -149,7 +149,7 @@ impl StepRequest {
 }
 
 /// How a step (or one command of it) ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum StepStatus {
     /// Ran to its end with exit code 0 (or every input line was typed).
