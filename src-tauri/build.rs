@@ -20,6 +20,11 @@ const COMMANDS: &[&str] = &[
     "probe_attach",
     "probe_hide",
     "preflight_run",
+    "recordings",
+    "rehearse_run",
+    "play_step",
+    "playback_stop",
+    "live_resume",
 ];
 
 fn main() {

@@ -6,6 +6,7 @@
 
 mod error;
 mod links;
+mod playback;
 mod probes;
 mod terminals;
 mod watch;
@@ -205,6 +206,7 @@ pub fn builder<R: Runtime>(
         .manage(AppState::new(initial))
         .manage(Arc::clone(&terminals))
         .manage(Arc::new(Probes::new(terminals)))
+        .manage(Arc::new(playback::Replay::default()))
         .invoke_handler(tauri::generate_handler![
             open_runbook,
             initial_runbook,
@@ -220,7 +222,12 @@ pub fn builder<R: Runtime>(
             links::open_link,
             probes::probe_attach,
             probes::probe_hide,
-            probes::preflight_run
+            probes::preflight_run,
+            playback::recordings,
+            playback::rehearse_run,
+            playback::play_step,
+            playback::playback_stop,
+            playback::live_resume
         ])
 }
 

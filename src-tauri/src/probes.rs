@@ -12,7 +12,10 @@ use cuedeck_core::probe::health;
 use cuedeck_core::probe::monitor::{Monitor, MonitorConfig};
 use cuedeck_core::probe::preflight::{self, PreflightReport};
 use cuedeck_core::probe::system::TerminalSession;
-use cuedeck_core::probe::{ProbeEvent, ProbeSink, ServiceStatus};
+use cuedeck_core::probe::{
+    now_ms, MetricPoint, ProbeEvent, ProbeSink, ServiceStatus, SystemSample, UnixMs,
+};
+use cuedeck_core::record::samples::SampleWriter;
 use cuedeck_core::runbook::{Runbook, ServiceProbe};
 use tauri::ipc::Channel;
 use tauri::State;
@@ -48,6 +51,21 @@ struct Forward {
 struct ForwardState {
     subscriber: Option<Channel<ProbeEvent>>,
     last: BTreeMap<String, ServiceStatus>,
+    /// A rehearsal records every event here while it runs.
+    recording: Option<Arc<SampleWriter>>,
+    /// A playback shows recorded lights and charts: live service and metrics events
+    /// are kept from the window meanwhile (system samples still flow).
+    replaying: bool,
+}
+
+impl ForwardState {
+    fn send(&self, event: ProbeEvent) {
+        if let Some(channel) = &self.subscriber {
+            if let Err(e) = channel.send(event) {
+                tracing::debug!("probe event not delivered to the window: {e}");
+            }
+        }
+    }
 }
 
 impl Forward {
@@ -58,17 +76,16 @@ impl Forward {
 
 impl ProbeSink for Forward {
     fn publish(&self, event: ProbeEvent) {
-        let subscriber = {
-            let mut state = self.lock();
-            if let ProbeEvent::Service(s) = &event {
-                state.last.insert(s.service.clone(), s.clone());
-            }
-            state.subscriber.clone()
-        };
-        if let Some(channel) = subscriber {
-            if let Err(e) = channel.send(event) {
-                tracing::debug!("probe event not delivered to the window: {e}");
-            }
+        let mut state = self.lock();
+        if let ProbeEvent::Service(s) = &event {
+            state.last.insert(s.service.clone(), s.clone());
+        }
+        if let Some(recording) = &state.recording {
+            recording.write(event.clone());
+        }
+        let live_hidden = state.replaying && !matches!(event, ProbeEvent::System(_));
+        if !live_hidden {
+            state.send(event);
         }
     }
 }
@@ -169,6 +186,28 @@ pub fn probe_attach(probes: State<'_, Arc<Probes>>, on_event: Channel<ProbeEvent
 }
 
 impl Probes {
+    /// Records every probe event into `samples` (a rehearsal), or stops recording.
+    pub fn record_into(&self, samples: Option<Arc<SampleWriter>>) {
+        self.sink.lock().recording = samples;
+    }
+
+    /// Shows recorded probe events instead of live ones (`true`), or goes back to
+    /// live: then every service's last live state is shown again at once.
+    pub fn set_replaying(&self, replaying: bool) {
+        let mut state = self.sink.lock();
+        let was = std::mem::replace(&mut state.replaying, replaying);
+        if was && !replaying {
+            for status in state.last.values() {
+                state.send(ProbeEvent::Service(status.clone()));
+            }
+        }
+    }
+
+    /// Shows a recorded probe event now, dated now.
+    pub fn replay(&self, event: ProbeEvent) {
+        self.sink.lock().send(redated(event, now_ms()));
+    }
+
     /// Makes `channel` the one that hears probe events, and tells it the last state
     /// of every service.
     pub fn subscribe(&self, channel: Channel<ProbeEvent>) {
@@ -215,4 +254,26 @@ pub async fn preflight_run(
         .await
         .map_err(|e| TerminalError::new(format!("pre-flight failed: {e}")))?
         .map_err(|e| TerminalError::new(format!("cannot run the pre-flight checks: {e}")))
+}
+
+/// A recorded event as if it happened at `at`: charts place points by their time.
+fn redated(event: ProbeEvent, at: UnixMs) -> ProbeEvent {
+    match event {
+        ProbeEvent::Service(status) => ProbeEvent::Service(ServiceStatus { at, ..status }),
+        ProbeEvent::Metrics {
+            source,
+            points,
+            error,
+            ..
+        } => ProbeEvent::Metrics {
+            source,
+            at,
+            points: points
+                .into_iter()
+                .map(|p| MetricPoint { at, ..p })
+                .collect(),
+            error,
+        },
+        ProbeEvent::System(sample) => ProbeEvent::System(SystemSample { at, ..sample }),
+    }
 }

@@ -5,14 +5,16 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use cuedeck_core::runbook::{CodeBlock, Runbook};
-use cuedeck_core::show::gate;
+use cuedeck_core::show::gate::{self, GateRefused};
 use cuedeck_core::show::terminals::session_options;
 use cuedeck_core::terminal::{
-    Acknowledge, Session, SinkId, StepAction, StepRequest, StepStatus, TermSize, TerminalManager,
+    Acknowledge, Session, ShellState, SinkId, StepAction, StepRequest, StepStatus, TermSize,
+    TerminalManager,
 };
 use serde::Serialize;
 use tauri::ipc::{Channel, InvokeResponseBody, Response};
@@ -54,6 +56,8 @@ pub struct BlockStatus {
 #[serde(rename_all = "camelCase")]
 pub enum BlockState {
     Running,
+    /// Waiting at its gate for its services (`waitFor`): nothing typed yet.
+    Gated,
     /// A background block is started and waited on for readiness.
     Waiting,
     Ready,
@@ -87,6 +91,8 @@ struct Inner {
     runbook: Option<Arc<Runbook>>,
     manager: Option<Arc<TerminalManager>>,
     views: HashMap<String, SinkId>,
+    /// The cancel flag of each block waiting at its gate, by block id.
+    gates: HashMap<String, Arc<AtomicBool>>,
 }
 
 impl Terminals {
@@ -131,7 +137,43 @@ impl Terminals {
         manager.map_or(0, |m| m.close_all())
     }
 
-    fn manager(&self) -> Result<Arc<TerminalManager>, TerminalError> {
+    /// The open runbook and its path.
+    pub(crate) fn runbook(&self) -> Result<(PathBuf, Arc<Runbook>), TerminalError> {
+        let inner = self.lock();
+        match (&inner.path, &inner.runbook) {
+            (Some(p), Some(rb)) => Ok((p.clone(), Arc::clone(rb))),
+            _ => Err(TerminalError::new("no runbook is open")),
+        }
+    }
+
+    /// Gives up on the live run of these blocks: gates stop waiting (nothing is
+    /// typed), and the terminals where one of them still runs a program are stopped
+    /// (on a worker thread: Stop may take its grace periods). Returns at once.
+    pub(crate) fn cancel_live(&self, block_ids: &[String], terminals: &[String]) {
+        let Ok(manager) = self.manager() else {
+            return;
+        };
+        for id in block_ids {
+            if let Some(flag) = self.lock().gates.get(id) {
+                flag.store(true, Ordering::Relaxed);
+            }
+        }
+        let busy: Vec<Arc<Session>> = terminals
+            .iter()
+            .filter_map(|t| manager.get(t))
+            .filter(|s| s.state() == ShellState::Running)
+            .collect();
+        if !busy.is_empty() {
+            std::thread::spawn(move || {
+                for session in busy {
+                    let outcome = session.stop();
+                    tracing::info!(terminal = %session.name(), ?outcome, "live step stopped for playback");
+                }
+            });
+        }
+    }
+
+    pub(crate) fn manager(&self) -> Result<Arc<TerminalManager>, TerminalError> {
         self.lock()
             .manager
             .clone()
@@ -243,6 +285,7 @@ pub async fn run_block(
         .clone()
         .ok_or_else(|| TerminalError::new("no runbook is open"))?;
     let manager = terminals.manager()?;
+    let terminals = Arc::clone(&terminals);
     blocking(move || {
         let started = Instant::now();
         let report = |state: BlockState, exit_code: Option<i32>, message: Option<String>| {
@@ -257,13 +300,29 @@ pub async fn run_block(
                 tracing::warn!("block status lost on its way to the window: {e}");
             }
         };
-        let cancel = std::sync::atomic::AtomicBool::new(false);
+        let cancel = Arc::new(AtomicBool::new(false));
+        terminals
+            .lock()
+            .gates
+            .insert(block_id.clone(), Arc::clone(&cancel));
         let gate = gate::pass(&runbook, &block, &cancel, |waiting: &str| {
-            report(BlockState::Waiting, None, Some(waiting.to_string()));
+            report(BlockState::Gated, None, Some(waiting.to_string()));
         });
-        if let Err(why) = gate {
-            report(BlockState::TimedOut, None, Some(why.to_string()));
-            return Ok(());
+        terminals.lock().gates.remove(&block_id);
+        match gate {
+            Ok(_) => {}
+            Err(GateRefused::Cancelled) => {
+                report(
+                    BlockState::Stopped,
+                    None,
+                    Some(GateRefused::Cancelled.to_string()),
+                );
+                return Ok(());
+            }
+            Err(why) => {
+                report(BlockState::TimedOut, None, Some(why.to_string()));
+                return Ok(());
+            }
         }
         let mut last = (BlockState::Ok, None, None);
         for request in StepRequest::from_block(&gate::gated_block(&block)) {

@@ -2,7 +2,17 @@
 // UI calls `invoke`: command names and payload shapes live here only.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { BlockStatus, OpenError, PreflightReport, ProbeEvent, Runbook, RunbookUpdate } from "./model";
+import type {
+  BlockStatus,
+  OpenError,
+  PlayStatus,
+  PreflightReport,
+  ProbeEvent,
+  RehearsalProgress,
+  Runbook,
+  RunbookUpdate,
+  StepRecordingInfo,
+} from "./model";
 
 /** Opens the runbook at `path` and makes it the open one (title, hot reload). */
 export function openRunbook(path: string): Promise<Runbook> {
@@ -120,4 +130,40 @@ export function probeHide(service: string, hidden: boolean): Promise<void> {
 /** Checks what the open runbook needs from this machine. */
 export function preflightRun(): Promise<PreflightReport> {
   return invoke<PreflightReport>("preflight_run");
+}
+
+// --- Rehearsal and playback ---
+
+/** The recording each step of the open runbook would play (steps without one left out). */
+export function recordings(): Promise<StepRecordingInfo[]> {
+  return invoke<StepRecordingInfo[]>("recordings");
+}
+
+/** Rehearses the open runbook (from step `from`, or all of it), recording it. */
+export function rehearseRun(from: string | null, onProgress: (p: RehearsalProgress) => void): Promise<void> {
+  const channel = new Channel<RehearsalProgress>();
+  channel.onmessage = onProgress;
+  return invoke<void>("rehearse_run", { from, onProgress: channel });
+}
+
+/** Plays a step from its recording; resolves when it has played (or was cancelled). */
+export function playStep(
+  stepId: string,
+  speed: number,
+  idleCapMs: number | null,
+  onStatus: (s: PlayStatus) => void,
+): Promise<void> {
+  const channel = new Channel<PlayStatus>();
+  channel.onmessage = onStatus;
+  return invoke<void>("play_step", { stepId, speed, idleCapMs, onStatus: channel });
+}
+
+/** Stops the playback under way. */
+export function playbackStop(): Promise<void> {
+  return invoke<void>("playback_stop");
+}
+
+/** Back to live health lights and charts after a playback. */
+export function liveResume(): Promise<void> {
+  return invoke<void>("live_resume");
 }

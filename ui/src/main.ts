@@ -9,7 +9,8 @@ import { ChartStrip } from "./charts";
 import { HealthBar } from "./health";
 import { initialRunbook, openRunbook, probeAttach, probeHide, toOpenError, watchRunbook } from "./ipc";
 import { isNavKey, keepStep, navigate } from "./logic";
-import type { OpenError, ProbeEvent, Runbook, RunbookUpdate } from "./model";
+import type { CodeBlock, OpenError, ProbeEvent, Runbook, RunbookUpdate, Step } from "./model";
+import { ShowControls } from "./playback";
 import { PreflightPanel } from "./preflight";
 import { TerminalPane } from "./terminal";
 import { nextToRun, pageKey } from "./terminal-logic";
@@ -34,6 +35,12 @@ const health = new HealthBar(element("health"), (name, hidden) => {
   probeHide(name, hidden).catch((e: unknown) => console.error("cannot hide service", name, e));
 });
 const charts = new ChartStrip(element("charts-section"), element("charts"), element("chart-window") as HTMLSelectElement);
+const controls = new ShowControls(
+  pane,
+  () => state.runbook?.steps[state.current] ?? null,
+  () => state.runbook?.steps ?? [],
+);
+pane.onStatus = () => controls.render();
 const preflight = new PreflightPanel(
   element("preflight-button") as HTMLButtonElement,
   element("preflight"),
@@ -68,6 +75,7 @@ function showStep(): void {
   renderPresenter(step);
   renderHeader(state.runbook, state.current);
   markCurrent(state.current);
+  controls.render();
 }
 
 function select(index: number): void {
@@ -86,6 +94,17 @@ function show(runbook: Runbook, current: number): void {
   state.error = null;
   pane.useRunbook(runbook.path);
   render();
+  void controls.refresh(samePath);
+}
+
+/** Runs a block live, or plays its step's recording when the step is in playback mode. */
+function runOrPlay(step: Step, block: CodeBlock): void {
+  if (controls.modeOf(step) === "playback" && controls.hasRecording(step)) {
+    void controls.play(step);
+    return;
+  }
+  controls.goLive(step);
+  void pane.run(block);
 }
 
 function fail(error: OpenError): void {
@@ -155,16 +174,23 @@ function onKey(e: KeyboardEvent): void {
     // In a terminal, its own key handler stops (and keeps Ctrl+. from the program).
     if (!inTerminal) {
       e.preventDefault();
-      pane.stopActive();
+      if (!controls.stop()) pane.stopActive();
     }
     return;
   }
+  const step = state.runbook?.steps[state.current];
   if (action === "run") {
-    const step = state.runbook?.steps[state.current];
     const block = step ? nextToRun(step, pane.statuses) : null;
-    if (block) {
+    if (step && block) {
       e.preventDefault();
-      void pane.run(block);
+      runOrPlay(step, block);
+    }
+    return;
+  }
+  if (action === "play") {
+    if (step) {
+      e.preventDefault();
+      void controls.play(step);
     }
     return;
   }
@@ -179,10 +205,11 @@ function onBlockButton(e: MouseEvent): void {
   if (!(e.target instanceof Element)) return;
   const button = e.target.closest("button.run, button.stop");
   const id = button?.closest<HTMLElement>(".cue-block[data-block]")?.dataset.block;
-  const block = state.runbook?.steps[state.current]?.blocks.find((b) => b.id === id);
-  if (!button || !block) return;
+  const step = state.runbook?.steps[state.current];
+  const block = step?.blocks.find((b) => b.id === id);
+  if (!button || !step || !block) return;
   if (button.classList.contains("stop")) pane.stop(block.id);
-  else void pane.run(block);
+  else runOrPlay(step, block);
 }
 
 async function listenForDrops(): Promise<void> {

@@ -263,7 +263,17 @@ export type RunbookUpdate =
 // --- Terminals (src-tauri/src/terminals.rs) ---
 
 /** A block's progress, as its badge shows it. */
-export type BlockState = "running" | "waiting" | "ready" | "ok" | "failed" | "timedOut" | "stopped";
+export type BlockState =
+  | "running"
+  | "gated"
+  | "waiting"
+  | "ready"
+  | "ok"
+  | "failed"
+  | "timedOut"
+  | "stopped"
+  /** Window only: the step was played from its recording. */
+  | "played";
 
 export interface BlockStatus {
   blockId: string;
@@ -276,6 +286,42 @@ export interface BlockStatus {
 /** Why a terminal command failed. */
 export interface TerminalError {
   message: string;
+}
+
+// --- Rehearsal and playback (src-tauri/src/playback.rs) ---
+
+/** How a step ended (`terminal::StepStatus`). */
+export type StepStatus = "ok" | "failed" | "timedOut" | "stopped" | "ready";
+
+/** What a step would play back: its latest passing recording. */
+export interface StepRecordingInfo {
+  stepId: string;
+  /** The rehearsal folder's name (its UTC start time). */
+  rehearsal: string;
+  /** The step's commands changed since that rehearsal. */
+  stale: boolean;
+  status: StepStatus;
+  durationMs: number;
+  terminals: string[];
+}
+
+/** A rehearsal's progress. */
+export type RehearsalProgress =
+  | { kind: "stepStarted"; stepId: string }
+  | { kind: "stepFinished"; stepId: string; status: StepStatus; exitCode: number | null; message: string | null }
+  | { kind: "finished"; folder: string; passed: number; failed: number };
+
+export type PlayState = "playing" | "finished" | "cancelled";
+
+/** A playback's progress. */
+export interface PlayStatus {
+  stepId: string;
+  state: PlayState;
+  /** The terminals it plays into, the step's own first. */
+  terminals: string[];
+  rehearsal: string;
+  stale: boolean;
+  message: string | null;
 }
 
 // --- Probes (cuedeck_core::probe) ---

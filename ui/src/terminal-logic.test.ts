@@ -73,7 +73,7 @@ describe("badges for every state", () => {
   it("has a text for each state the backend sends", () => {
     expect(badgeText(status("b", "running"))).toBe("… running");
     expect(badgeText(status("b", "ready"))).toBe("● ready 1.2s");
-    expect(badgeText(status("b", "timedOut"))).toBe("⏱ timed out 1.2s");
+    expect(badgeText(status("b", "timedOut"))).toBe("◷ timed out 1.2s");
     expect(badgeText(status("b", "stopped"))).toBe("■ stopped 1.2s");
     expect(badgeText(status("b", "failed"))).toBe("✗ failed 1.2s");
   });
@@ -186,6 +186,9 @@ describe("keys", () => {
     expect(pageKey(key("Enter"), { ...page, inTerminal: true })).toBeNull();
     expect(pageKey(key("Enter"), { ...page, onButton: true })).toBeNull();
     expect(pageKey(key("Enter", { shiftKey: true }), page)).toBeNull();
+    expect(pageKey(key("p"), { ...page, onButton: true })).toBe("play");
+    expect(pageKey(key("p"), { ...page, inTerminal: true })).toBeNull();
+    expect(pageKey(key("p", { ctrlKey: true }), page)).toBeNull();
     expect(pageKey(key(".", { ctrlKey: true }), { ...page, inTerminal: true })).toBe("stop");
     expect(pageKey(key("ArrowDown"), page)).toBeNull();
   });

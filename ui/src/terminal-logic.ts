@@ -11,7 +11,7 @@ export function blockTerminals(block: CodeBlock): string[] {
 
 /** Whether a block is still in progress in this state. */
 export function isActive(state: BlockState): boolean {
-  return state === "running" || state === "waiting";
+  return state === "running" || state === "gated" || state === "waiting";
 }
 
 /** The badge text for a status: "✓ ok 1.2s", "✗ exit 2", "… running". */
@@ -20,6 +20,10 @@ export function badgeText(status: BlockStatus): string {
   switch (status.state) {
     case "running":
       return "… running";
+    case "played":
+      return "▶ played from recording";
+    case "gated":
+      return `… ${status.message ?? "waiting for services…"}`;
     case "waiting":
       return status.message ? `… ${status.message}` : "… waiting for ready";
     case "ready":
@@ -29,7 +33,7 @@ export function badgeText(status: BlockStatus): string {
     case "failed":
       return status.exitCode === null ? `✗ failed ${secs}` : `✗ exit ${status.exitCode} ${secs}`;
     case "timedOut":
-      return `⏱ timed out ${secs}`;
+      return `◷ timed out ${secs}`;
     case "stopped":
       return `■ stopped ${secs}`;
   }
@@ -140,12 +144,17 @@ export function terminalKey(e: KeyPress): TerminalKey {
 }
 
 /** What a key does outside the terminals: run the next block, stop, or nothing here. */
-export type PageKey = "run" | "stop" | null;
+export type PageKey = "run" | "stop" | "play" | null;
 
 export function pageKey(e: KeyPress, where: { inTerminal: boolean; onButton: boolean }): PageKey {
   if (e.ctrlKey && !e.shiftKey && !e.altKey && !e.metaKey && e.key === ".") return "stop";
-  if (where.inTerminal || where.onButton) return null;
-  if (e.key === "Enter" && !e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey) return "run";
+  if (where.inTerminal) return null;
+  const plain = !e.ctrlKey && !e.altKey && !e.metaKey;
+  // P plays the step's recording (the fallback when the live run failed), even with
+  // the focus still on the Run button that failed.
+  if ((e.key === "p" || e.key === "P") && plain) return "play";
+  if (where.onButton) return null;
+  if (e.key === "Enter" && plain && !e.shiftKey) return "run";
   return null;
 }
 

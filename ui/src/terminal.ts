@@ -128,12 +128,28 @@ class TerminalView {
     if (!this.element.hidden) this.fit.fit();
   }
 
+  /** Shown again after another tab: its viewport missed the output that came while
+   * it was hidden, so it is fitted and brought to the newest line. */
+  reveal(): void {
+    this.fitToPane();
+    this.term.scrollToBottom();
+    // xterm.js sizes its scroll area on the next frame; until then the browser clamps
+    // the scroll position (to the top of a hidden element's old area). Again after it.
+    requestAnimationFrame(() => requestAnimationFrame(() => this.term.scrollToBottom()));
+  }
+
   /** The whole buffer as text (scrollback included), for tests and search. */
   text(): string {
     const buffer = this.term.buffer.active;
     const lines: string[] = [];
     for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i)?.translateToString(true) ?? "");
     return lines.join("\n").replace(/\n+$/, "");
+  }
+
+  /** Whether the viewport shows the newest line (not scrolled back). */
+  atBottom(): boolean {
+    const buffer = this.term.buffer.active;
+    return buffer.viewportY === buffer.baseY;
   }
 
   dispose(): void {
@@ -163,6 +179,8 @@ export class TerminalPane {
   /** When each block was last started (performance.now()), for a stopped server's time. */
   private readonly startedAt = new Map<string, number>();
   private runbookPath: string | null = null;
+  /** Told of every status change (the fallback offer follows them). */
+  onStatus: () => void = () => {};
 
   constructor(
     private readonly section: HTMLElement,
@@ -172,6 +190,7 @@ export class TerminalPane {
     new ResizeObserver(() => this.views.forEach((v) => v.fitToPane())).observe(viewport);
     (window as unknown as { __cuedeckTerminals: unknown }).__cuedeckTerminals = {
       read: (name: string): string => this.views.get(name)?.text() ?? "",
+      atBottom: (name: string): boolean => this.views.get(name)?.atBottom() ?? false,
     };
   }
 
@@ -210,11 +229,14 @@ export class TerminalPane {
   }
 
   show(name: string): void {
+    const wasHidden = this.views.get(name)?.element.hidden ?? false;
     for (const [n, v] of this.views) v.element.hidden = n !== name;
     for (const tab of this.tabs.querySelectorAll<HTMLElement>(".terminal-tab")) {
       tab.setAttribute("aria-selected", String(tab.dataset.terminal === name));
     }
-    this.views.get(name)?.fitToPane();
+    const view = this.views.get(name);
+    if (wasHidden) view?.reveal();
+    else view?.fitToPane();
   }
 
   /** Each terminal's CPU and memory (its whole process tree), on its tab. */
@@ -274,6 +296,12 @@ export class TerminalPane {
   private setStatus(status: BlockStatus): void {
     this.statuses.set(status.blockId, status);
     this.decorate(document);
+    this.onStatus();
+  }
+
+  /** The block was shown from its step's recording. */
+  markPlayed(blockId: string): void {
+    this.setStatus({ blockId, state: "played", exitCode: null, durationMs: 0, message: null });
   }
 
   /** Puts every known status on the blocks shown (after a step is rendered). */

@@ -80,6 +80,7 @@ pub fn run(args: &RehearseArgs) -> ExitCode {
         from: args.from.clone(),
         only: args.only.clone(),
         fail_fast: args.fail_fast,
+        keep_terminals: false,
     };
     let progress = PrintProgress { json: args.json };
     let (report, folder) = if args.no_record {

@@ -22,6 +22,8 @@ pub struct Selection {
     pub only: Vec<String>,
     /// Stop at the first failing step.
     pub fail_fast: bool,
+    /// Leave the terminals open at the end (the app's, which the window shows).
+    pub keep_terminals: bool,
 }
 
 /// What happened to one block.
@@ -172,7 +174,11 @@ pub fn run_all(
             .clone()
             .unwrap_or_else(|| runbook.title.clone()),
         steps,
-        leftover_processes: manager.close_all(),
+        leftover_processes: if selection.keep_terminals {
+            0
+        } else {
+            manager.close_all()
+        },
     })
 }
 

@@ -220,12 +220,32 @@ impl App {
 
     /// Presses and releases one key, sent to the focused element as a user would type it.
     pub async fn press(&self, key: Key) -> Result<()> {
-        let c: char = key.into();
+        self.press_char(key.into()).await
+    }
+
+    /// Presses and releases the key of character `c` (`'p'`), as [`App::press`] does.
+    pub async fn press_char(&self, c: char) -> Result<()> {
         let seq = KeyActions::new("keyboard".into())
             .then(KeyAction::Down { value: c })
             .then(KeyAction::Up { value: c });
         within(
-            &format!("pressing {key:?}"),
+            &format!("pressing {c:?}"),
+            COMMAND_TIMEOUT,
+            self.client.perform_actions(seq),
+        )
+        .await
+    }
+
+    /// Presses Ctrl+`c` as a user would (to the focused element).
+    pub async fn ctrl(&self, c: char) -> Result<()> {
+        let ctrl: char = Key::Control.into();
+        let seq = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: ctrl })
+            .then(KeyAction::Down { value: c })
+            .then(KeyAction::Up { value: c })
+            .then(KeyAction::Up { value: ctrl });
+        within(
+            &format!("pressing Ctrl+{c}"),
             COMMAND_TIMEOUT,
             self.client.perform_actions(seq),
         )

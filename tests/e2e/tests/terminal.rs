@@ -4,8 +4,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
-use cuedeck_e2e::{fixture, with_app, App, Env, UI_TIMEOUT};
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use cuedeck_e2e::{fixture, with_app, Env, UI_TIMEOUT};
 use fantoccini::key::Key;
 use fantoccini::Locator;
 
@@ -75,7 +74,7 @@ async fn enter_runs_the_step_in_a_real_terminal_with_status_badges() -> Result<(
         app.press(Key::Enter).await?;
         app.wait_for("the running badge", &status_is("wait-1", "running"), RUN_TIMEOUT)
             .await?;
-        ctrl(app, '.').await?;
+        app.ctrl('.').await?;
         app.wait_for("the stopped badge", &status_is("wait-1", "stopped"), RUN_TIMEOUT)
             .await?;
         app.client()
@@ -97,18 +96,4 @@ async fn enter_runs_the_step_in_a_real_terminal_with_status_badges() -> Result<(
         Ok(())
     })
     .await
-}
-
-/// Presses Ctrl+`c` as a user would (to the focused element).
-async fn ctrl(app: &App, c: char) -> Result<()> {
-    let ctrl: char = Key::Control.into();
-    let seq = KeyActions::new("keyboard".into())
-        .then(KeyAction::Down { value: ctrl })
-        .then(KeyAction::Down { value: c })
-        .then(KeyAction::Up { value: c })
-        .then(KeyAction::Up { value: ctrl });
-    app.client()
-        .perform_actions(seq)
-        .await
-        .with_context(|| format!("pressing Ctrl+{c}"))
 }

@@ -1,0 +1,230 @@
+//! Rehearsal and fallback on our own tour, in the real window: "Rehearse all"
+//! records every step; with the demo service stopped, "Ask the Service" fails at its
+//! gate; P plays its recording into the same terminal (the recorded answer appears,
+//! the presenter sees the playback badge, the `demo` light replays green); then
+//! editing the step's command flags its recording stale.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use cuedeck_e2e::{with_app, App, Env, UI_TIMEOUT};
+use fantoccini::key::Key;
+use fantoccini::Locator;
+
+/// Shells start, the service builds its listener, nine steps run.
+const REHEARSAL_TIMEOUT: Duration = Duration::from_secs(120);
+/// The tour's `ask-health` gate waits 10 s for the service.
+const GATE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The issue's bar: from the fallback key to recorded output on screen.
+const FALLBACK_LIMIT: Duration = Duration::from_secs(1);
+const STEP: &str = "ask-the-service";
+
+/// The tour, copied into a folder of its own: its rehearsals land there.
+fn tour_copy() -> Result<(PathBuf, PathBuf)> {
+    let dir = std::env::temp_dir().join(format!("cuedeck-e2e-playback-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../runbooks/tour.md");
+    let copy = dir.join("tour.md");
+    std::fs::copy(&source, &copy).with_context(|| format!("copying {}", source.display()))?;
+    Ok((dir, copy))
+}
+
+fn light_is(service: &str, health: &str) -> String {
+    format!(
+        "(() => {{ const l = document.querySelector('#health .light[data-service=\"{service}\"]'); \
+         return l !== null && l.dataset.health === '{health}'; }})()"
+    )
+}
+
+fn status_is(block: &str, states: &[&str]) -> String {
+    let wanted: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
+    format!(
+        "(() => {{ const s = document.querySelector('.cue-block[data-block=\"{block}\"] .status'); \
+         return s !== null && [{}].includes(s.dataset.status); }})()",
+        wanted.join(",")
+    )
+}
+
+/// How many times `needle` is in terminal `name`'s buffer.
+fn count_in_terminal(name: &str, needle: &str) -> String {
+    format!("window.__cuedeckTerminals.read({name:?}).split({needle:?}).length - 1")
+}
+
+async fn click(app: &App, css: &str) -> Result<()> {
+    app.client()
+        .find(Locator::Css(css))
+        .await
+        .with_context(|| format!("finding {css}"))?
+        .click()
+        .await
+        .with_context(|| format!("clicking {css}"))
+}
+
+/// Shows step `id` by pressing Down, as the presenter does.
+async fn go_to_step(app: &App, id: &str) -> Result<()> {
+    for _ in 0..30 {
+        let current = app
+            .js("const s = document.querySelector('#steps li.step[aria-current]'); return s ? s.dataset.stepId : null;")
+            .await?;
+        if current.as_str() == Some(id) {
+            return Ok(());
+        }
+        let before = app.text("#step-title").await?;
+        app.press(Key::Down).await?;
+        app.wait_for(
+            "the next step",
+            &format!("document.getElementById('step-title').innerText !== {before:?}"),
+            UI_TIMEOUT,
+        )
+        .await?;
+    }
+    anyhow::bail!("step {id} not reached")
+}
+
+#[tokio::test]
+async fn a_failed_step_falls_back_to_its_recording_with_its_lights() -> Result<()> {
+    let Some(env) = Env::or_skip("a_failed_step_falls_back_to_its_recording_with_its_lights")
+    else {
+        return Ok(());
+    };
+    let (dir, runbook) = tour_copy()?;
+    let result = with_app(&env, "playback", &runbook, async |app| {
+        app.wait_ready().await?;
+        rehearse_all(app).await?;
+        stop_the_service(app).await?;
+        fail_then_fall_back(app).await?;
+        edit_makes_stale(app, &runbook).await
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn rehearse_all(app: &App) -> Result<()> {
+    click(app, "#rehearse-all").await?;
+    let recorded =
+        format!("window.__cuedeckShow.recordings().some(r => r.stepId === {STEP:?} && !r.stale)");
+    app.wait_for("the rehearsal's recordings", &recorded, REHEARSAL_TIMEOUT)
+        .await?;
+    app.wait_for(
+        "the recording mark in the step list",
+        &format!("document.querySelector('#steps li[data-step-id={STEP:?}] .rec-mark') !== null"),
+        UI_TIMEOUT,
+    )
+    .await?;
+    app.wait_for(
+        "the demo light, live",
+        &light_is("demo", "up"),
+        GATE_TIMEOUT,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The rehearsal left the demo service running in terminal `service`: Ctrl+. with
+/// that terminal shown stops it, as the presenter would.
+async fn stop_the_service(app: &App) -> Result<()> {
+    click(app, ".terminal-tab[data-terminal=\"service\"]").await?;
+    app.ctrl('.').await?;
+    app.wait_for(
+        "the demo light to go red",
+        &light_is("demo", "down"),
+        GATE_TIMEOUT,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn fail_then_fall_back(app: &App) -> Result<()> {
+    go_to_step(app, STEP).await?;
+    let answer = "\"status\":\"ok\"";
+    let before = app
+        .js(&format!("return {};", count_in_terminal("main", answer)))
+        .await?;
+    let before = before.as_u64().context("terminal text count")?;
+    click(app, ".cue-block[data-block=\"ask-health\"] button.run").await?;
+    app.wait_for(
+        "the gate to give up on the stopped service",
+        &status_is("ask-health", &["timedOut"]),
+        GATE_TIMEOUT,
+    )
+    .await?;
+    app.wait_for(
+        "the fallback offer",
+        "!document.getElementById('fallback').hidden",
+        UI_TIMEOUT,
+    )
+    .await?;
+    app.screenshot("playback-offer").await?;
+
+    let pressed = Instant::now();
+    app.press_char('p').await?;
+    app.wait_for(
+        "the recorded answer in the main terminal",
+        &format!("{} > {before}", count_in_terminal("main", answer)),
+        Duration::from_secs(10),
+    )
+    .await?;
+    let took = pressed.elapsed();
+    let line = format!("fallback: recorded output on screen {took:?} after the key\n");
+    eprint!("{line}");
+    std::fs::create_dir_all(&app.env.artifacts)?;
+    std::fs::write(app.env.artifacts.join("playback-timing.txt"), line)?;
+    ensure!(
+        took < FALLBACK_LIMIT,
+        "recorded output took {took:?} (limit {FALLBACK_LIMIT:?})"
+    );
+    ensure!(
+        app.visible("#playback-badge").await?,
+        "no playback badge while playing"
+    );
+    app.wait_for(
+        "the demo light to replay green",
+        &light_is("demo", "up"),
+        UI_TIMEOUT,
+    )
+    .await?;
+    app.wait_for(
+        "the played badge",
+        &status_is("ask-health", &["played"]),
+        UI_TIMEOUT,
+    )
+    .await?;
+    // The presenter switched tabs to stop the service: the main terminal, shown again
+    // for the playback, must show its newest lines, not where it was left.
+    app.wait_for(
+        "the main terminal at its newest line",
+        "window.__cuedeckTerminals.atBottom('main')",
+        UI_TIMEOUT,
+    )
+    .await?;
+    ensure!(
+        app.visible("#playback-badge").await?,
+        "the playback badge went away after the step played"
+    );
+    app.screenshot("playback-fallback").await?;
+    Ok(())
+}
+
+/// Editing the step's command flags its recording stale in the step list.
+async fn edit_makes_stale(app: &App, runbook: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(runbook)?;
+    let edited = text.replacen(
+        "curl -s http://127.0.0.1:7878/health",
+        "curl -sS http://127.0.0.1:7878/health",
+        1,
+    );
+    ensure!(edited != text, "the tour's health check was not found");
+    std::fs::write(runbook, edited)?;
+    app.wait_for(
+        "the stale mark",
+        &format!(
+            "document.querySelector('#steps li[data-step-id={STEP:?}] .rec-mark.stale') !== null"
+        ),
+        GATE_TIMEOUT,
+    )
+    .await?;
+    app.screenshot("playback-stale").await?;
+    Ok(())
+}
