@@ -128,14 +128,10 @@ class TerminalView {
     if (!this.element.hidden) this.fit.fit();
   }
 
-  /** Shown again after another tab: its viewport missed the output that came while
-   * it was hidden, so it is fitted and brought to the newest line. */
+  /** Shown again after another tab: brought to its newest line. */
   reveal(): void {
     this.fitToPane();
     this.term.scrollToBottom();
-    // xterm.js sizes its scroll area on the next frame; until then the browser clamps
-    // the scroll position (to the top of a hidden element's old area). Again after it.
-    requestAnimationFrame(() => requestAnimationFrame(() => this.term.scrollToBottom()));
   }
 
   /** The whole buffer as text (scrollback included), for tests and search. */
