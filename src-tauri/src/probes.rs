@@ -203,6 +203,12 @@ impl Probes {
         }
     }
 
+    /// The sink the monitor publishes to (tests publish "live" events through it).
+    #[cfg(test)]
+    pub(crate) fn sink_for_tests(&self) -> Arc<dyn ProbeSink> {
+        self.sink.clone()
+    }
+
     /// Shows a recorded probe event now, dated now.
     pub fn replay(&self, event: ProbeEvent) {
         self.sink.lock().send(redated(event, now_ms()));

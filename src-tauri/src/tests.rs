@@ -313,3 +313,137 @@ fn preflight_checks_the_open_runbook() -> anyhow::Result<()> {
         .any(|i| i["kind"] == "tool" && i["subject"] == "curl"));
     Ok(())
 }
+
+#[test]
+fn playback_commands_are_granted_to_the_main_window_only() {
+    let (app, _main) = app(None);
+    let other = WebviewWindowBuilder::new(&app, "audience", Default::default())
+        .build()
+        .expect("a second window builds");
+    for (cmd, args) in [
+        ("recordings", json!({})),
+        ("playback_stop", json!({})),
+        ("live_resume", json!({})),
+    ] {
+        let denied = invoke(&other, cmd, args).expect_err("not granted");
+        assert!(
+            denied.to_string().contains("not allowed"),
+            "{cmd}: {denied}"
+        );
+    }
+}
+
+/// Rehearses `path` headless (as `cuedeck rehearse` does), recording it.
+fn rehearse(path: &std::path::Path) -> anyhow::Result<()> {
+    use cuedeck_core::show::rehearse::{rehearse, Probing};
+    use cuedeck_core::show::run_all::Selection;
+    use cuedeck_core::terminal::TerminalManager;
+    let runbook = cuedeck_core::runbook::load(path)?;
+    let manager = TerminalManager::new(cuedeck_core::show::terminals::session_options(
+        &runbook.front_matter,
+        path,
+    ));
+    let (report, _, _) = rehearse(
+        path,
+        &runbook,
+        &manager,
+        &Selection::default(),
+        Probing::Own,
+        |_| {},
+        |_: &cuedeck_core::show::run_all::StepResult| {},
+    )?;
+    anyhow::ensure!(report.failed() == 0, "the rehearsal failed: {report:?}");
+    Ok(())
+}
+
+#[test]
+fn recordings_name_each_rehearsed_step_and_flag_an_edited_one_stale() -> anyhow::Result<()> {
+    let (_app, window) = app(None);
+    let err = invoke(&window, "recordings", json!({})).expect_err("no runbook");
+    assert!(err.to_string().contains("no runbook is open"), "{err}");
+
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("two.md");
+    std::fs::write(
+        &path,
+        "# Two\n\n## First\n\n```bash\necho one\n```\n\n## Second\n\n```bash\necho two\n```\n",
+    )?;
+    invoke(&window, "open_runbook", json!({ "path": path })).expect("opens");
+    assert_eq!(
+        invoke(&window, "recordings", json!({})).expect("a list"),
+        json!([])
+    );
+
+    rehearse(&path)?;
+    let list = invoke(&window, "recordings", json!({})).expect("a list");
+    let steps: Vec<(&str, bool)> = list
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|r| (r["stepId"].as_str().unwrap_or(""), r["stale"] == true))
+        .collect();
+    assert_eq!(steps, vec![("first", false), ("second", false)]);
+
+    let text = std::fs::read_to_string(&path)?.replace("echo two", "echo 2");
+    std::fs::write(&path, text)?;
+    invoke(&window, "open_runbook", json!({ "path": path })).expect("opens again");
+    let list = invoke(&window, "recordings", json!({})).expect("a list");
+    let stale: Vec<&str> = list
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter(|r| r["stale"] == true)
+        .filter_map(|r| r["stepId"].as_str())
+        .collect();
+    assert_eq!(stale, vec!["second"]);
+    Ok(())
+}
+
+#[test]
+fn a_playback_shows_recorded_lights_and_keeps_live_ones_back_until_live_again() -> anyhow::Result<()>
+{
+    use cuedeck_core::probe::{Health, ProbeEvent, ProbeSink, ServiceStatus};
+    let (app, _window) = app(None);
+    let probes = app.state::<Arc<Probes>>();
+    let (channel, events) = capture_channel::<ProbeEvent>();
+    probes.subscribe(channel);
+    let status = |health: Health, at: u64| {
+        ProbeEvent::Service(ServiceStatus {
+            service: "api".into(),
+            url: "http://127.0.0.1:1/health".into(),
+            health,
+            at,
+            latency_ms: None,
+            http_status: None,
+            error: None,
+        })
+    };
+    let sink = probes.sink_for_tests();
+    sink.publish(status(Health::Down, 1));
+    assert_eq!(
+        events.recv_timeout(Duration::from_secs(1))?["health"],
+        "down"
+    );
+
+    probes.set_replaying(true);
+    probes.replay(status(Health::Up, 1));
+    let replayed = events.recv_timeout(Duration::from_secs(1))?;
+    assert_eq!(replayed["health"], "up");
+    assert!(
+        replayed["at"].as_u64().unwrap_or(0) > 1_000_000,
+        "re-dated to now: {replayed}"
+    );
+    sink.publish(status(Health::Down, 2));
+    assert!(
+        events.recv_timeout(Duration::from_millis(200)).is_err(),
+        "a live event reached the window during playback"
+    );
+
+    probes.set_replaying(false);
+    let live = events.recv_timeout(Duration::from_secs(1))?;
+    assert_eq!(
+        (live["health"].as_str(), live["at"].as_u64()),
+        (Some("down"), Some(2))
+    );
+    Ok(())
+}
