@@ -402,7 +402,7 @@ fn recordings_name_each_rehearsed_step_and_flag_an_edited_one_stale() -> anyhow:
 #[test]
 fn a_playback_shows_recorded_lights_and_keeps_live_ones_back_until_live_again() -> anyhow::Result<()>
 {
-    use cuedeck_core::probe::{Health, ProbeEvent, ProbeSink, ServiceStatus};
+    use cuedeck_core::probe::{Health, ProbeEvent, ServiceStatus};
     let (app, _window) = app(None);
     let probes = app.state::<Arc<Probes>>();
     let (channel, events) = capture_channel::<ProbeEvent>();
