@@ -25,13 +25,15 @@ pub const BUILD_PACKAGES: &[&str] = &[
 ];
 
 /// Extra packages for `cargo xtask test`: the WebDriver of WebKitGTK, a virtual display,
-/// ImageMagick for screenshots, x11-utils (xwininfo) to read the native window title.
+/// ImageMagick for screenshots, x11-utils (xwininfo) to read the native window title,
+/// and asciinema, which the tests prove reads our recordings.
 pub const TEST_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "xvfb",
     "xauth",
     "imagemagick",
     "x11-utils",
+    "asciinema",
 ];
 
 pub const MIN_NODE_MAJOR: u32 = 20;
@@ -374,16 +376,16 @@ fn other_linux_hint(id: &str) -> String {
     match id {
         "fedora" | "rhel" | "centos" => "sudo dnf install webkit2gtk4.1-devel openssl-devel curl wget file \
              libappindicator-gtk3-devel librsvg2-devel libxdo-devel && sudo dnf group install \
-             \"c-development\"; for tests: sudo dnf install xorg-x11-server-Xvfb xauth ImageMagick \
+             \"c-development\"; for tests: sudo dnf install xorg-x11-server-Xvfb xauth ImageMagick asciinema \
              (WebKitWebDriver is in webkit2gtk4.1)"
             .into(),
         "arch" | "manjaro" | "endeavouros" => "sudo pacman -S --needed webkit2gtk-4.1 base-devel curl wget file \
              openssl appmenu-gtk-module libappindicator-gtk3 librsvg xdotool; for tests: sudo pacman \
-             -S xorg-server-xvfb xorg-xauth imagemagick (WebKitWebDriver is in webkit2gtk-4.1)"
+             -S xorg-server-xvfb xorg-xauth imagemagick asciinema (WebKitWebDriver is in webkit2gtk-4.1)"
             .into(),
         "opensuse-tumbleweed" | "opensuse-leap" | "opensuse" => "sudo zypper in webkit2gtk3-devel libopenssl-devel curl wget file \
              libappindicator3-1 librsvg-devel && sudo zypper in -t pattern devel_basis; for \
-             tests: xvfb-run, xauth, ImageMagick and WebKitGTK's WebKitWebDriver"
+             tests: xvfb-run, xauth, ImageMagick, asciinema and WebKitGTK's WebKitWebDriver"
             .into(),
         _ => "Tauri's Linux prerequisites (WebKitGTK 4.1 development files, a C toolchain, \
               OpenSSL, librsvg, libxdo, libayatana-appindicator: \
