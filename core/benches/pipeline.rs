@@ -3,7 +3,8 @@
 //! 1. Throughput: a child writing ~500 MB into a PTY, read raw (portable-pty, one
 //!    reader loop) vs through the whole pipeline (reader thread, batcher, OSC 133
 //!    scan, vt100 screen model, text tracker, and an acknowledging sink on its own
-//!    thread, as the UI is). Goal: pipeline >= 80 % of raw.
+//!    thread, as the UI is), then the same with the asciicast recorder attached too.
+//!    Goal: pipeline (with recording on) >= 80 % of raw.
 //! 2. Keystroke -> echo latency through the PTY, bash's readline and the pipeline to
 //!    the sink, p50 / p99. Goal: p99 < 16 ms.
 //! 3. A 10 000-line burst (`seq 1 10000`): from typing the command to the last line
@@ -12,10 +13,13 @@
 //! `CUEDECK_BENCH_MB` changes the throughput volume (default 500).
 
 use std::io::Read;
+use std::path::Path;
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cuedeck_core::record::cast::Header;
+use cuedeck_core::record::writer::{CastFile, CastSink};
 use cuedeck_core::terminal::{Acknowledge, Session, SessionOptions, StepStatus};
 use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 
@@ -79,9 +83,20 @@ fn session() -> Result<Arc<Session>, Box<dyn std::error::Error>> {
     Ok(Arc::new(s))
 }
 
-/// The same generator typed into a shell, through the whole pipeline.
-fn pipeline_throughput(bytes: u64) -> Result<(u64, Duration, u64), Box<dyn std::error::Error>> {
+/// The same generator typed into a shell, through the whole pipeline; with
+/// `record_to`, a recorder writes the terminal's cast there too.
+fn pipeline_throughput(
+    bytes: u64,
+    record_to: Option<&Path>,
+) -> Result<(u64, Duration, u64), Box<dyn std::error::Error>> {
     let s = session()?;
+    if let Some(path) = record_to {
+        let file = CastFile::create(path, &Header::v2(120, 30), Instant::now(), Arc::default())?;
+        s.add_sink(
+            Box::new(CastSink(Arc::new(Mutex::new(file)))),
+            Acknowledge::Never,
+        );
+    }
     let (tx, rx) = mpsc::channel::<usize>();
     let id = s.add_sink(
         Box::new(move |b: &[u8]| {
@@ -165,9 +180,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let bytes = volume();
     let (raw_bytes, raw_took) = raw_throughput(bytes)?;
-    let (pipe_bytes, pipe_took, pauses) = pipeline_throughput(bytes)?;
+    let (pipe_bytes, pipe_took, pauses) = pipeline_throughput(bytes, None)?;
+    let cast_dir = tempfile::tempdir()?;
+    let cast_path = cast_dir.path().join("bench.cast");
+    let (rec_bytes, rec_took, rec_pauses) = pipeline_throughput(bytes, Some(&cast_path))?;
+    let cast_size = std::fs::metadata(&cast_path)?.len();
     let raw = mb_per_s(raw_bytes, raw_took);
     let pipe = mb_per_s(pipe_bytes, pipe_took);
+    let rec = mb_per_s(rec_bytes, rec_took);
     let latency = echo_latency(1000)?;
     let burst = burst_time()?;
     println!("| measure | value |");
@@ -177,6 +197,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "| pipeline / raw | {:.0} % (goal >= 80 %) |",
         pipe / raw * 100.0
+    );
+    println!("| whole pipeline + recording | {rec:.0} MB/s ({rec_bytes} bytes in {rec_took:.2?}, {rec_pauses} flow pauses, cast {} MB) |", cast_size / 1_000_000);
+    println!(
+        "| pipeline + recording / raw | {:.0} % (goal >= 80 %) |",
+        rec / raw * 100.0
     );
     println!("| keystroke -> echo p50 | {:.2?} |", pct(&latency, 0.5));
     println!(
