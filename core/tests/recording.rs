@@ -286,3 +286,48 @@ fn play_check_names_corrupt_lines_and_missing_manifests_and_tolerates_a_cut_tail
     assert_eq!(code, 1);
     assert!(out.contains("manifest.json"), "{out}");
 }
+
+/// `ui/src/fixtures/recorded.cast` is the cast the UI test plays in asciinema-player:
+/// it must stay what our recorder writes today (header fields, event codes, markers).
+#[test]
+fn committed_player_fixture_matches_the_recorder() {
+    let (_dir, runbook) = recorded_fixture();
+    let (_, folder) = rehearse(&runbook);
+    let fresh_path = folder.join("main.cast");
+    let committed_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/fixtures/recorded.cast");
+    let header_keys = |path: &Path| -> Vec<String> {
+        let text = std::fs::read_to_string(path).expect("cast");
+        let header: Value =
+            serde_json::from_str(text.lines().next().expect("header")).expect("JSON header");
+        header
+            .as_object()
+            .expect("object")
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert_eq!(header_keys(&committed_path), header_keys(&fresh_path));
+    let shape = |path: &Path| {
+        let c = cast::read(path).expect("cast");
+        let mut codes: Vec<String> = c
+            .events
+            .iter()
+            .map(|e| e.code.as_str().to_string())
+            .collect();
+        codes.sort();
+        codes.dedup();
+        let steps: Vec<String> = c
+            .events
+            .iter()
+            .filter(|e| e.code == EventCode::Marker && !e.data.contains('('))
+            .map(|e| e.data.clone())
+            .collect();
+        (c.version, codes, steps, c.output().contains("héllo → ✓"))
+    };
+    assert_eq!(
+        shape(&committed_path),
+        shape(&fresh_path),
+        "regenerate ui/src/fixtures/recorded.cast with `cuedeck rehearse` on core/tests/fixtures/recorded.md"
+    );
+}
