@@ -75,7 +75,12 @@ pub struct Timed<T> {
 pub fn schedule<T>(mut items: Vec<(f64, T)>, pace: Pace) -> Vec<Timed<T>> {
     items.sort_by(|a, b| a.0.total_cmp(&b.0));
     let cap = pace.idle_cap.map_or(f64::INFINITY, |c| c.as_secs_f64());
-    let speed = pace.speed.clamp(MIN_SPEED, MAX_SPEED);
+    // `Pace::new` checks the range; a pace built by hand is kept to it (NaN plays ×1).
+    let speed = if pace.speed.is_nan() {
+        1.0
+    } else {
+        pace.speed.clamp(MIN_SPEED, MAX_SPEED)
+    };
     let mut previous = items.first().map_or(0.0, |i| i.0);
     let mut clock = 0.0_f64;
     items

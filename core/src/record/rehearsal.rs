@@ -284,6 +284,7 @@ impl Recorder {
             if let Some(session) = rec.session.upgrade() {
                 session.detach(rec.sink);
             }
+            lock(&rec.cast).finish();
             if let Some(e) = lock(&rec.cast).error() {
                 tracing::error!("{e}");
             }

@@ -11,10 +11,7 @@ use crate::runbook::Runbook;
 
 /// The folder holding every rehearsal of the runbook at `runbook_path`.
 pub fn rehearsals_dir(runbook_path: &Path) -> PathBuf {
-    let folder = runbook_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let folder = crate::runbook::folder_of(runbook_path);
     let stem = runbook_path
         .file_stem()
         .map_or_else(|| "runbook".into(), |s| s.to_string_lossy().into_owned());

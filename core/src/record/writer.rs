@@ -24,6 +24,10 @@ pub struct CastFile {
     /// Bytes of a UTF-8 character cut by a batch boundary, kept for the next batch.
     carry: Vec<u8>,
     redactor: Arc<Redactor>,
+    /// With redaction on: the end of the output after its last newline, and when it
+    /// arrived. A secret split across two batches is matched whole once the line is
+    /// complete; the held text keeps its own time.
+    pending: Option<(f64, String)>,
     /// The first write error; after it nothing more is written.
     error: Option<String>,
     last_time: f64,
@@ -55,6 +59,7 @@ impl CastFile {
             origin,
             carry: Vec::new(),
             redactor,
+            pending: None,
             error: None,
             last_time: 0.0,
         })
@@ -90,6 +95,10 @@ impl CastFile {
 
     /// Output bytes, decoded as UTF-8 (a character cut at the end waits for the
     /// next batch; invalid bytes become U+FFFD, as asciinema does) and redacted.
+    ///
+    /// Without redaction each batch is written at once. With it, a line is written
+    /// once complete (or at the next marker, resize or [`CastFile::finish`], or past
+    /// [`MAX_PENDING`]), so a secret cut by a batch boundary is still masked.
     pub fn output(&mut self, bytes: &[u8]) {
         let mut buf = std::mem::take(&mut self.carry);
         buf.extend_from_slice(bytes);
@@ -98,26 +107,81 @@ impl CastFile {
         if buf.is_empty() {
             return;
         }
-        let text = String::from_utf8_lossy(&buf);
-        let text = self.redactor.redact(&text);
-        let time = self.now();
-        self.write_event(&Event::output(time, text.into_owned()));
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        let now = self.now();
+        if self.redactor.is_empty() {
+            self.write_event(&Event::output(now, text));
+            return;
+        }
+        let (time, mut held) = self.pending.take().unwrap_or((now, String::new()));
+        held.push_str(&text);
+        let cut = held.rfind('\n').map_or(0, |i| i + 1);
+        let cut = if held.len() - cut > MAX_PENDING {
+            held.len()
+        } else {
+            cut
+        };
+        let rest = held.split_off(cut);
+        if !held.is_empty() {
+            let redacted = self.redactor.redact(&held).into_owned();
+            self.write_event(&Event::output(time, redacted));
+        }
+        if !rest.is_empty() {
+            self.pending = Some((if held.is_empty() { time } else { now }, rest));
+        }
+    }
+
+    /// Writes the output held back for redaction, at the time it arrived.
+    fn flush_pending(&mut self) {
+        if let Some((time, held)) = self.pending.take() {
+            let redacted = self.redactor.redact(&held).into_owned();
+            self.write_event(&Event::output(time, redacted));
+        }
+    }
+
+    /// Writes what is still held: the held-back line, and a character the output
+    /// ended in the middle of (as U+FFFD). The recording is complete after this.
+    pub fn finish(&mut self) {
+        if !self.carry.is_empty() {
+            let tail = std::mem::take(&mut self.carry);
+            let text = String::from_utf8_lossy(&tail).into_owned();
+            match &mut self.pending {
+                Some((_, held)) => held.push_str(&text),
+                None => {
+                    let time = self.now();
+                    self.pending = Some((time, text));
+                }
+            }
+        }
+        self.flush_pending();
     }
 
     /// A labelled marker (`m`): a step's start or end. Returns its time.
     pub fn marker(&mut self, label: &str) -> f64 {
+        self.flush_pending();
         let time = self.now();
         self.write_event(&Event::marker(time, label));
         time
     }
 
     pub fn resize(&mut self, size: TermSize) {
+        self.flush_pending();
         let time = self.now();
         self.write_event(&Event {
             time,
             code: EventCode::Resize,
             data: format!("{}x{}", size.cols, size.rows),
         });
+    }
+}
+
+/// The longest unfinished line held back for redaction: past it, it is written
+/// (a secret longer than this split across batches could slip through).
+pub const MAX_PENDING: usize = 4096;
+
+impl Drop for CastFile {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 
@@ -200,6 +264,47 @@ mod tests {
         let raw = std::fs::read_to_string(&path).unwrap();
         assert!(!raw.contains("secret-abc"));
         assert!(raw.contains("token: **********"));
+    }
+
+    #[test]
+    fn a_secret_cut_by_a_batch_boundary_is_still_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.cast");
+        let redactor = Arc::new(Redactor::new(&["secret-\\w+".into()]));
+        let mut f = CastFile::create(&path, &Header::v2(80, 24), Instant::now(), redactor).unwrap();
+        for chunk in ["token: secr", "et-abc", "123\nnext ", "line "] {
+            f.output(chunk.as_bytes());
+        }
+        f.marker("end x");
+        f.output(b"prompt$ ");
+        drop(f);
+        let c = cast::read(&path).unwrap();
+        assert_eq!(c.output(), "token: *************\nnext line prompt$ ");
+        assert!(!std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("secret-abc"));
+        assert!(c.events.windows(2).all(|w| w[0].time <= w[1].time));
+        let marker = c
+            .events
+            .iter()
+            .position(|e| e.code == EventCode::Marker)
+            .unwrap();
+        assert_eq!(
+            c.events[marker - 1].data,
+            "next line ",
+            "held text goes out before the marker"
+        );
+    }
+
+    #[test]
+    fn a_character_cut_at_the_very_end_is_written_on_finish() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.cast");
+        let mut f =
+            CastFile::create(&path, &Header::v2(80, 24), Instant::now(), Arc::default()).unwrap();
+        f.output(b"abc\xe2\x86");
+        f.finish();
+        assert_eq!(cast::read(&path).unwrap().output(), "abc\u{fffd}");
     }
 
     #[test]

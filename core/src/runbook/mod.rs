@@ -38,6 +38,14 @@ pub fn local_port(url: &str) -> Option<u16> {
 }
 
 /// Parses runbook Markdown held in memory. `path` is recorded in the model only.
+/// The folder a runbook lives in (`.` for a bare file name): where its terminals start
+/// and its rehearsals are kept.
+pub fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
 pub fn parse_str(source: &str, path: Option<&Path>) -> Runbook {
     parse::parse(source, path)
 }

@@ -9,10 +9,7 @@ use crate::terminal::{SessionOptions, ShellKind};
 
 /// Terminal options for the runbook read from `runbook_path`.
 pub fn session_options(fm: &FrontMatter, runbook_path: &Path) -> SessionOptions {
-    let folder = runbook_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let folder = crate::runbook::folder_of(runbook_path);
     let folder = folder
         .canonicalize()
         .unwrap_or_else(|_| folder.to_path_buf());

@@ -369,6 +369,24 @@ impl App {
     }
 }
 
+/// A JS expression: the health light of `service` shows `health` (up, down, ...).
+pub fn light_is(service: &str, health: &str) -> String {
+    format!(
+        "(() => {{ const l = document.querySelector('#health .light[data-service=\"{service}\"]'); \
+         return l !== null && l.dataset.health === '{health}'; }})()"
+    )
+}
+
+/// A JS expression: the badge of block `block` is in one of `states`.
+pub fn status_is(block: &str, states: &[&str]) -> String {
+    let wanted: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
+    format!(
+        "(() => {{ const s = document.querySelector('.cue-block[data-block=\"{block}\"] .status'); \
+         return s !== null && [{}].includes(s.dataset.status); }})()",
+        wanted.join(",")
+    )
+}
+
 /// A JS expression: the element matching `css` exists and is rendered visibly.
 pub fn visible_js(css: &str) -> String {
     format!(

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
-use cuedeck_e2e::{with_app, App, Env, UI_TIMEOUT};
+use cuedeck_e2e::{light_is, status_is, with_app, App, Env, UI_TIMEOUT};
 use fantoccini::key::Key;
 use fantoccini::Locator;
 
@@ -17,13 +17,6 @@ const PROBE_INTERVAL: Duration = Duration::from_secs(1);
 
 fn tour() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../runbooks/tour.md")
-}
-
-fn light_is(service: &str, health: &str) -> String {
-    format!(
-        "(() => {{ const l = document.querySelector('#health .light[data-service=\"{service}\"]'); \
-         return l !== null && l.dataset.health === '{health}'; }})()"
-    )
 }
 
 /// The id of the block on screen whose source contains `text`, if any.
@@ -66,15 +59,6 @@ async fn click(app: &App, block: &str, button: &str) -> Result<()> {
         .click()
         .await
         .with_context(|| format!("clicking {button} on {block}"))
-}
-
-fn status_is(block: &str, states: &[&str]) -> String {
-    let wanted: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
-    format!(
-        "(() => {{ const s = document.querySelector('.cue-block[data-block=\"{block}\"] .status'); \
-         return s !== null && [{}].includes(s.dataset.status); }})()",
-        wanted.join(",")
-    )
 }
 
 /// The request-rate chart of the tour's Prometheus source (a counter charted as a

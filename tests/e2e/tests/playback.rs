@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
-use cuedeck_e2e::{with_app, App, Env, UI_TIMEOUT};
+use cuedeck_e2e::{light_is, status_is, with_app, App, Env, UI_TIMEOUT};
 use fantoccini::key::Key;
 use fantoccini::Locator;
 
@@ -28,22 +28,6 @@ fn tour_copy() -> Result<(PathBuf, PathBuf)> {
     let copy = dir.join("tour.md");
     std::fs::copy(&source, &copy).with_context(|| format!("copying {}", source.display()))?;
     Ok((dir, copy))
-}
-
-fn light_is(service: &str, health: &str) -> String {
-    format!(
-        "(() => {{ const l = document.querySelector('#health .light[data-service=\"{service}\"]'); \
-         return l !== null && l.dataset.health === '{health}'; }})()"
-    )
-}
-
-fn status_is(block: &str, states: &[&str]) -> String {
-    let wanted: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
-    format!(
-        "(() => {{ const s = document.querySelector('.cue-block[data-block=\"{block}\"] .status'); \
-         return s !== null && [{}].includes(s.dataset.status); }})()",
-        wanted.join(",")
-    )
 }
 
 /// How many times `needle` is in terminal `name`'s buffer.
