@@ -177,7 +177,8 @@ pub fn step_cues(
 }
 
 /// The probe state at the step's start: the last recorded status of each service
-/// before it, so the lights are right from the first frame of playback.
+/// and poll of each metrics source before it, so the lights and charts are right
+/// from the first frame of playback.
 pub fn probe_state_before(dir: &Path, manifest: &Manifest, at: f64) -> Vec<ProbeEvent> {
     let Some(file) = &manifest.samples else {
         return Vec::new();
@@ -185,11 +186,16 @@ pub fn probe_state_before(dir: &Path, manifest: &Manifest, at: f64) -> Vec<Probe
     let Ok((samples, _)) = samples::read(&dir.join(file)) else {
         return Vec::new();
     };
-    let mut last: std::collections::BTreeMap<String, ProbeEvent> = Default::default();
+    // Keyed by kind and name: each service's last status, each metrics source's last
+    // poll (its points, or its error, replacing a live error under the charts).
+    let mut last: std::collections::BTreeMap<(u8, String), ProbeEvent> = Default::default();
     for s in samples.into_iter().take_while(|s| s.t < at) {
-        if let ProbeEvent::Service(status) = &s.event {
-            last.insert(status.service.clone(), s.event.clone());
-        }
+        let key = match &s.event {
+            ProbeEvent::Service(status) => (0, status.service.clone()),
+            ProbeEvent::Metrics { source, .. } => (1, source.clone()),
+            ProbeEvent::System(_) => continue,
+        };
+        last.insert(key, s.event);
     }
     last.into_values().collect()
 }
@@ -228,6 +234,54 @@ mod tests {
             play(&t, &cancel, |_| panic!("nothing plays")),
             Played::Cancelled
         );
+    }
+
+    #[test]
+    fn the_state_before_a_step_is_each_service_and_source_last_sample() {
+        use crate::probe::{Health, ServiceStatus};
+        use crate::record::samples::Sample;
+        let dir = tempfile::tempdir().unwrap();
+        let status = |health, at| {
+            ProbeEvent::Service(ServiceStatus {
+                service: "api".into(),
+                url: String::new(),
+                health,
+                at,
+                latency_ms: None,
+                http_status: None,
+                error: None,
+            })
+        };
+        let poll = |error: Option<&str>| ProbeEvent::Metrics {
+            source: "m".into(),
+            at: 1,
+            points: Vec::new(),
+            error: error.map(str::to_string),
+        };
+        let lines: Vec<String> = [
+            (0.1, status(Health::Down, 1)),
+            (0.2, poll(Some("refused"))),
+            (0.5, status(Health::Up, 2)),
+            (0.6, poll(None)),
+            (2.0, status(Health::Down, 3)),
+        ]
+        .into_iter()
+        .map(|(t, event)| serde_json::to_string(&Sample { t, event }).unwrap())
+        .collect();
+        std::fs::write(dir.path().join("samples.jsonl"), lines.join("\n") + "\n").unwrap();
+        let manifest = Manifest {
+            format: 1,
+            cuedeck: String::new(),
+            runbook: String::new(),
+            runbook_sha256: String::new(),
+            started: String::new(),
+            finished: None,
+            terminals: Vec::new(),
+            samples: Some("samples.jsonl".into()),
+            steps: Vec::new(),
+        };
+        let before = probe_state_before(dir.path(), &manifest, 1.0);
+        assert_eq!(before, vec![status(Health::Up, 2), poll(None)]);
     }
 
     #[test]
