@@ -16,7 +16,7 @@
 use anyhow::{bail, ensure, Context, Result};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -234,6 +234,32 @@ impl App {
             self.client.perform_actions(seq),
         )
         .await
+    }
+
+    /// Clicks the element matching `css`.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("finding {css}"))?
+            .click()
+            .await
+            .with_context(|| format!("clicking {css}"))
+    }
+
+    /// Presses Down, as the presenter moves on, and waits for the next step's title;
+    /// returns the title it left.
+    pub async fn next_step(&self) -> Result<String> {
+        let before = self.text("#step-title").await?;
+        self.press(Key::Down).await?;
+        self.wait_for(
+            "the next step",
+            &format!("document.getElementById('step-title').innerText !== {before:?}"),
+            UI_TIMEOUT,
+        )
+        .await
+        .with_context(|| format!("no step after {before:?}"))?;
+        Ok(before)
     }
 
     /// Presses Ctrl+`c` as a user would (to the focused element).

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Context, Result};
 use cuedeck_e2e::{light_is, status_is, with_app, App, Env, UI_TIMEOUT};
 use fantoccini::key::Key;
-use fantoccini::Locator;
 
 /// A shell starts, the service builds its listener and answers its first probe.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -36,29 +35,18 @@ async fn go_to_block(app: &App, text: &str) -> Result<String> {
         if let Some(id) = block_with(app, text).await? {
             return Ok(id);
         }
-        let before = app.text("#step-title").await?;
-        app.press(Key::Down).await?;
-        app.wait_for(
-            "the next step",
-            &format!("document.getElementById('step-title').innerText !== {before:?}"),
-            UI_TIMEOUT,
-        )
-        .await
-        .with_context(|| format!("no block containing {text:?} after step {before:?}"))?;
+        app.next_step()
+            .await
+            .with_context(|| format!("no block containing {text:?} in the tour"))?;
     }
     anyhow::bail!("no block containing {text:?} in the tour")
 }
 
 async fn click(app: &App, block: &str, button: &str) -> Result<()> {
-    app.client()
-        .find(Locator::Css(&format!(
-            ".cue-block[data-block=\"{block}\"] button.{button}"
-        )))
-        .await
-        .with_context(|| format!("finding the {button} button of {block}"))?
-        .click()
-        .await
-        .with_context(|| format!("clicking {button} on {block}"))
+    app.click(&format!(
+        ".cue-block[data-block=\"{block}\"] button.{button}"
+    ))
+    .await
 }
 
 /// The request-rate chart of the tour's Prometheus source (a counter charted as a
@@ -96,13 +84,7 @@ async fn the_demo_service_light_follows_the_service_and_charts_move_under_load()
 
         // Pre-flight before the show: the port the tour binds is free, curl is there,
         // the service is down now but a step starts it, the font is ticked by hand.
-        app.client()
-            .find(Locator::Css("#preflight-button"))
-            .await
-            .context("the pre-flight button")?
-            .click()
-            .await
-            .context("opening pre-flight")?;
+        app.click("#preflight-button").await?;
         let row = |kind: &str, subject: &str, status: &str| {
             format!(
                 "[...document.querySelectorAll('#preflight-list .preflight-item')].some(li => \

@@ -9,8 +9,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
 use cuedeck_e2e::{light_is, status_is, with_app, App, Env, UI_TIMEOUT};
-use fantoccini::key::Key;
-use fantoccini::Locator;
 
 /// Shells start, the service builds its listener, nine steps run.
 const REHEARSAL_TIMEOUT: Duration = Duration::from_secs(120);
@@ -35,16 +33,6 @@ fn count_in_terminal(name: &str, needle: &str) -> String {
     format!("window.__cuedeckTerminals.read({name:?}).split({needle:?}).length - 1")
 }
 
-async fn click(app: &App, css: &str) -> Result<()> {
-    app.client()
-        .find(Locator::Css(css))
-        .await
-        .with_context(|| format!("finding {css}"))?
-        .click()
-        .await
-        .with_context(|| format!("clicking {css}"))
-}
-
 /// Shows step `id` by pressing Down, as the presenter does.
 async fn go_to_step(app: &App, id: &str) -> Result<()> {
     for _ in 0..30 {
@@ -54,14 +42,7 @@ async fn go_to_step(app: &App, id: &str) -> Result<()> {
         if current.as_str() == Some(id) {
             return Ok(());
         }
-        let before = app.text("#step-title").await?;
-        app.press(Key::Down).await?;
-        app.wait_for(
-            "the next step",
-            &format!("document.getElementById('step-title').innerText !== {before:?}"),
-            UI_TIMEOUT,
-        )
-        .await?;
+        app.next_step().await?;
     }
     anyhow::bail!("step {id} not reached")
 }
@@ -86,7 +67,7 @@ async fn a_failed_step_falls_back_to_its_recording_with_its_lights() -> Result<(
 }
 
 async fn rehearse_all(app: &App) -> Result<()> {
-    click(app, "#rehearse-all").await?;
+    app.click("#rehearse-all").await?;
     let recorded =
         format!("window.__cuedeckShow.recordings().some(r => r.stepId === {STEP:?} && !r.stale)");
     app.wait_for("the rehearsal's recordings", &recorded, REHEARSAL_TIMEOUT)
@@ -109,7 +90,8 @@ async fn rehearse_all(app: &App) -> Result<()> {
 /// The rehearsal left the demo service running in terminal `service`: Ctrl+. with
 /// that terminal shown stops it, as the presenter would.
 async fn stop_the_service(app: &App) -> Result<()> {
-    click(app, ".terminal-tab[data-terminal=\"service\"]").await?;
+    app.click(".terminal-tab[data-terminal=\"service\"]")
+        .await?;
     app.ctrl('.').await?;
     app.wait_for(
         "the demo light to go red",
@@ -127,7 +109,8 @@ async fn fail_then_fall_back(app: &App) -> Result<()> {
         .js(&format!("return {};", count_in_terminal("main", answer)))
         .await?;
     let before = before.as_u64().context("terminal text count")?;
-    click(app, ".cue-block[data-block=\"ask-health\"] button.run").await?;
+    app.click(".cue-block[data-block=\"ask-health\"] button.run")
+        .await?;
     app.wait_for(
         "the gate to give up on the stopped service",
         &status_is("ask-health", &["timedOut"]),
