@@ -25,6 +25,16 @@ const COMMANDS: &[&str] = &[
     "play_step",
     "playback_stop",
     "live_resume",
+    "show_attach",
+    "show_command",
+    "audience_open",
+    "audience_close",
+    "audience_leave_fullscreen",
+    "audience_blank",
+    "audience_clicker",
+    "audience_grid",
+    "audience_view",
+    "audience_terminal_attach",
 ];
 
 fn main() {

@@ -10,6 +10,13 @@ export default defineConfig({
     // WebKitGTK 2.4x / Safari 16+ / WebView2: all run ES2022.
     target: "es2022",
     sourcemap: true,
+    // Two windows, two pages: the presenter's (index.html) and the audience's.
+    rollupOptions: {
+      input: {
+        presenter: "index.html",
+        audience: "audience.html",
+      },
+    },
   },
   test: {
     environment: "jsdom",

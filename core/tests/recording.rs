@@ -287,7 +287,7 @@ fn play_check_names_corrupt_lines_and_missing_manifests_and_tolerates_a_cut_tail
     assert!(out.contains("manifest.json"), "{out}");
 }
 
-/// `ui/src/fixtures/recorded.cast` is the cast the UI test plays in asciinema-player:
+/// `ui/src/shared/fixtures/recorded.cast` is the cast the UI test plays in asciinema-player:
 /// it must stay what our recorder writes today (header fields, event codes, markers).
 #[test]
 fn committed_player_fixture_matches_the_recorder() {
@@ -295,7 +295,7 @@ fn committed_player_fixture_matches_the_recorder() {
     let (_, folder) = rehearse(&runbook);
     let fresh_path = folder.join("main.cast");
     let committed_path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/fixtures/recorded.cast");
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/shared/fixtures/recorded.cast");
     let header_keys = |path: &Path| -> Vec<String> {
         let text = std::fs::read_to_string(path).expect("cast");
         let header: Value =
@@ -328,6 +328,6 @@ fn committed_player_fixture_matches_the_recorder() {
     assert_eq!(
         shape(&committed_path),
         shape(&fresh_path),
-        "regenerate ui/src/fixtures/recorded.cast with `cuedeck rehearse` on core/tests/fixtures/recorded.md"
+        "regenerate ui/src/shared/fixtures/recorded.cast with `cuedeck rehearse` on core/tests/fixtures/recorded.md"
     );
 }

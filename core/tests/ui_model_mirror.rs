@@ -1,4 +1,4 @@
-//! `ui/src/model.ts` mirrors the Rust types the window receives by hand: every field
+//! `ui/src/shared/model.ts` mirrors the Rust types the window receives by hand: every field
 //! name these types serialize must be declared there, or the UI silently reads
 //! `undefined`. This walks real values (a runbook using every convention, probe
 //! events, a pre-flight report) and looks each key up in the TypeScript file.
@@ -14,7 +14,14 @@ use cuedeck_core::runbook;
 use serde_json::Value;
 
 /// Fields whose values are maps with user-chosen keys (env names, unknown attributes).
-const FREE_FORM: &[&str] = &["env", "unknown", "extra", "value"];
+const FREE_FORM: &[&str] = &[
+    "env",
+    "unknown",
+    "extra",
+    "value",
+    "stepSpentMs",
+    "stepModes",
+];
 
 fn keys(value: &Value, out: &mut BTreeSet<String>) {
     match value {
@@ -98,12 +105,56 @@ fn samples() -> Vec<Value> {
         })
         .expect("report as JSON"),
     );
+    values.extend(show_samples());
     values
+}
+
+/// The show state both windows receive, with every part set, and the audience's view.
+fn show_samples() -> Vec<Value> {
+    use cuedeck_core::show::audience::AudienceView;
+    use cuedeck_core::show::state::{Mode, Show, ShowCommand, TerminalGrid};
+    let tour = runbook::load(&root().join("runbooks/tour.md")).expect("the tour loads");
+    let show = Show::new();
+    let ids = tour.steps.iter().map(|s| s.id.clone()).collect();
+    show.open("tour.md", ids, 1_000);
+    let first = tour.steps[0].id.clone();
+    for command in [
+        ShowCommand::GoTo { step: 1 },
+        ShowCommand::ToggleTimer,
+        ShowCommand::SetStepMode {
+            step_id: first.clone(),
+            mode: Some(Mode::Playback),
+        },
+        ShowCommand::Playing {
+            step_id: Some(first),
+        },
+        ShowCommand::Audience {
+            open: true,
+            monitor: Some("HDMI-1".into()),
+            fullscreen: true,
+        },
+        ShowCommand::AudienceGrid {
+            grid: Some(TerminalGrid {
+                cols: 100,
+                rows: 30,
+            }),
+        },
+        ShowCommand::Terminals {
+            names: vec!["main".into()],
+        },
+    ] {
+        show.apply(command, 2_000).expect("a valid command");
+    }
+    vec![
+        serde_json::to_value(show.state()).expect("show state as JSON"),
+        serde_json::to_value(AudienceView::of(&tour)).expect("audience view as JSON"),
+    ]
 }
 
 #[test]
 fn every_field_the_window_receives_is_declared_in_model_ts() {
-    let model = std::fs::read_to_string(root().join("ui/src/model.ts")).expect("ui/src/model.ts");
+    let model = std::fs::read_to_string(root().join("ui/src/shared/model.ts"))
+        .expect("ui/src/shared/model.ts");
     let mut all = BTreeSet::new();
     for value in samples() {
         keys(&value, &mut all);
@@ -117,7 +168,7 @@ fn every_field_the_window_receives_is_declared_in_model_ts() {
     let missing: Vec<&String> = all.iter().filter(|k| !declared(k)).collect();
     assert!(
         missing.is_empty(),
-        "fields serialized by Rust but not declared in ui/src/model.ts: {missing:?}"
+        "fields serialized by Rust but not declared in ui/src/shared/model.ts: {missing:?}"
     );
     assert!(
         all.len() > 100,

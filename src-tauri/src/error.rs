@@ -5,7 +5,7 @@ use std::path::Path;
 use cuedeck_core::runbook::LoadError;
 use serde::Serialize;
 
-/// Why a runbook could not be opened. Mirrored in `ui/src/model.ts` as `OpenError`.
+/// Why a runbook could not be opened. Mirrored in `ui/src/shared/model.ts` as `OpenError`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[serde(rename_all = "camelCase")]
 #[error("{path}: {reason}")]

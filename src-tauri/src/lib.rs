@@ -2,12 +2,14 @@
 //!
 //! Thin by rule: every command adapts one core operation; the logic lives in core
 //! (parsing) or in the UI (presentation). Types crossing IPC are core's model types
-//! plus the few defined here, mirrored in `ui/src/model.ts`.
+//! plus the few defined here, mirrored in `ui/src/shared/model.ts`.
 
+mod audience;
 mod error;
 mod links;
 mod playback;
 mod probes;
+mod show;
 mod terminals;
 mod watch;
 
@@ -15,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use cuedeck_core::runbook::{self, Runbook};
+use cuedeck_core::show::state::{now_ms, Show};
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -162,10 +165,15 @@ fn reload<R: Runtime>(app: &AppHandle<R>, path: &Path) {
     }
 }
 
-/// Makes `runbook` the one the terminals run and the probes watch.
+/// Makes `runbook` the one the terminals run, the probes watch and the show presents
+/// (a reload of the same file keeps the show's step and clock).
 fn use_runbook<R: Runtime>(app: &AppHandle<R>, path: &Path, runbook: &Runbook) {
     app.state::<Arc<Terminals>>().set_runbook(path, runbook);
     app.state::<Arc<Probes>>().set_runbook(path, runbook);
+    let steps = runbook.steps.iter().map(|s| s.id.clone()).collect();
+    let show = app.state::<Arc<Show>>();
+    show.open(&path.to_string_lossy(), steps, now_ms());
+    terminals::publish_started(&show, &app.state::<Arc<Terminals>>());
 }
 
 /// "<runbook title> — Cuedeck"; the file name stands in for a missing title.
@@ -207,6 +215,7 @@ pub fn builder<R: Runtime>(
         .manage(Arc::clone(&terminals))
         .manage(Arc::new(Probes::new(terminals)))
         .manage(Arc::new(playback::Replay::default()))
+        .manage(Arc::new(Show::new()))
         .invoke_handler(tauri::generate_handler![
             open_runbook,
             initial_runbook,
@@ -227,7 +236,17 @@ pub fn builder<R: Runtime>(
             playback::rehearse_run,
             playback::play_step,
             playback::playback_stop,
-            playback::live_resume
+            playback::live_resume,
+            show::show_attach,
+            show::show_command,
+            audience::audience_open,
+            audience::audience_close,
+            audience::audience_leave_fullscreen,
+            audience::audience_blank,
+            audience::audience_clicker,
+            audience::audience_grid,
+            audience::audience_view,
+            terminals::audience_terminal_attach
         ])
 }
 

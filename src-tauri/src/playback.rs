@@ -19,6 +19,7 @@ use cuedeck_core::record::store::{self, StepRecording};
 use cuedeck_core::runbook::{Runbook, Step};
 use cuedeck_core::show::rehearse::{self, Probing};
 use cuedeck_core::show::run_all::{Progress, Selection, StepResult};
+use cuedeck_core::show::state::{Show, ShowCommand};
 use cuedeck_core::terminal::{Session, StepStatus};
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -224,6 +225,7 @@ pub enum PlayState {
 #[allow(clippy::too_many_arguments)] // a Tauri command takes its states one by one
 pub async fn play_step(
     terminals: State<'_, Arc<Terminals>>,
+    show: State<'_, Arc<Show>>,
     probes: State<'_, Arc<Probes>>,
     replay: State<'_, Arc<Replay>>,
     step_id: String,
@@ -235,6 +237,7 @@ pub async fn play_step(
         Pace::new(speed, idle_cap_ms.map(Duration::from_millis)).map_err(TerminalError::new)?;
     let (path, runbook) = terminals.runbook()?;
     let (terminals, probes) = (Arc::clone(&terminals), Arc::clone(&probes));
+    let show = Arc::clone(&show);
     let cancel = replay.begin();
     let played = tauri::async_runtime::spawn_blocking(move || {
         let step = find_step(&runbook, &step_id)?;
@@ -243,6 +246,11 @@ pub async fn play_step(
         terminals.cancel_live(&blocks, &recording.record.terminals);
         let plan = Plan::load(&recording, pace)?;
         let sessions = plan.open_terminals(&terminals)?;
+        crate::terminals::publish_started(&show, &terminals);
+        let playing = |step: Option<String>| {
+            crate::show::apply(&show, ShowCommand::Playing { step_id: step })
+        };
+        playing(Some(step_id.clone()));
         let status = |state, message: Option<String>| PlayStatus {
             step_id: step_id.clone(),
             state,
@@ -268,6 +276,7 @@ pub async fn play_step(
             playback::Played::Finished => PlayState::Finished,
             playback::Played::Cancelled => PlayState::Cancelled,
         };
+        playing(None);
         send(&on_status, status(state, None));
         Ok(())
     })

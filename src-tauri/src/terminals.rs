@@ -9,8 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use cuedeck_core::record::live_redact::redacting_sink;
+use cuedeck_core::record::redact::{redact_bytes, Redactor};
 use cuedeck_core::runbook::{CodeBlock, Runbook};
 use cuedeck_core::show::gate::{self, GateRefused};
+use cuedeck_core::show::state::{Show, ShowCommand};
 use cuedeck_core::show::terminals::session_options;
 use cuedeck_core::terminal::{
     Acknowledge, Session, ShellState, SinkId, StepAction, StepRequest, StepStatus, TermSize,
@@ -91,6 +94,8 @@ struct Inner {
     runbook: Option<Arc<Runbook>>,
     manager: Option<Arc<TerminalManager>>,
     views: HashMap<String, SinkId>,
+    /// The audience window's view of each terminal (read-only, redacted, unpaced).
+    audience_views: HashMap<String, SinkId>,
     /// The cancel flag of each block waiting at its gate, by block id.
     gates: HashMap<String, Arc<AtomicBool>>,
 }
@@ -107,6 +112,7 @@ impl Terminals {
         if inner.path.as_deref() != Some(path) {
             let old = inner.manager.take();
             inner.views.clear();
+            inner.audience_views.clear();
             inner.path = Some(path.to_path_buf());
             inner.manager = Some(Arc::new(TerminalManager::new(session_options(
                 &runbook.front_matter,
@@ -208,19 +214,32 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| TerminalError::new(format!("worker thread failed: {e}")))?
 }
 
+/// Tells the show which terminals run now (the audience tiles those of the step shown).
+pub(crate) fn publish_started(show: &Show, terminals: &Terminals) {
+    let names = terminals
+        .sessions()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    crate::show::apply(show, ShowCommand::Terminals { names });
+}
+
 /// Starts terminal `name` if needed and streams its output to `output`. Returns the
 /// bytes that redraw its current screen, which the view writes before the stream.
 #[tauri::command]
 pub async fn terminal_attach(
     terminals: State<'_, Arc<Terminals>>,
+    show: State<'_, Arc<Show>>,
     name: String,
     cols: u16,
     rows: u16,
     output: Channel<InvokeResponseBody>,
 ) -> Result<Response, TerminalError> {
     let terminals = Arc::clone(&terminals);
+    let show = Arc::clone(&show);
     blocking(move || {
         let session = terminals.manager()?.session(&name)?;
+        publish_started(&show, &terminals);
         session.resize(TermSize { rows, cols })?;
         let sink = move |bytes: &[u8]| {
             if let Err(e) = output.send(InvokeResponseBody::Raw(bytes.to_vec())) {
@@ -232,6 +251,35 @@ pub async fn terminal_attach(
             session.detach(old);
         }
         Ok(Response::new(snapshot.redraw))
+    })
+    .await
+}
+
+/// The audience window's view of terminal `name`, already started by the presenter:
+/// its output with every `redact` match masked (the screen redraw too). It does not
+/// pace the PTY (the presenter's view does), and it never starts a terminal.
+#[tauri::command]
+pub async fn audience_terminal_attach(
+    terminals: State<'_, Arc<Terminals>>,
+    name: String,
+    output: Channel<InvokeResponseBody>,
+) -> Result<Response, TerminalError> {
+    let terminals = Arc::clone(&terminals);
+    blocking(move || {
+        let session = terminals.session(&name)?;
+        let (_, runbook) = terminals.runbook()?;
+        let redactor = Arc::new(Redactor::new(&runbook.front_matter.redact));
+        let sink = move |bytes: &[u8]| {
+            if let Err(e) = output.send(InvokeResponseBody::Raw(bytes.to_vec())) {
+                tracing::warn!("terminal output lost on its way to the audience: {e}");
+            }
+        };
+        let sink = redacting_sink(Arc::clone(&redactor), Box::new(sink));
+        let (id, snapshot) = session.attach(sink, Acknowledge::Never);
+        if let Some(old) = terminals.lock().audience_views.insert(name, id) {
+            session.detach(old);
+        }
+        Ok(Response::new(redact_bytes(&redactor, &snapshot.redraw)))
     })
     .await
 }

@@ -5,6 +5,7 @@
 //! - [`writer`]: a terminal's cast written as it happens ([`writer::CastSink`]).
 //! - [`samples`]: probe and system samples beside the casts, as JSON lines.
 //! - [`redact`]: secrets masked before anything is written.
+//! - [`live_redact`]: secrets masked in a live view (the audience window) as it streams.
 //! - [`manifest`], [`store`]: a rehearsal folder's manifest; where folders live and
 //!   which recording stands in for each step (latest passing, flagged stale).
 //! - [`rehearsal`]: recording one rehearsal ([`rehearsal::Recorder`]).
@@ -13,6 +14,7 @@
 
 pub mod cast;
 pub mod check;
+pub mod live_redact;
 pub mod manifest;
 pub mod playback;
 pub mod redact;

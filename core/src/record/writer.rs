@@ -186,7 +186,7 @@ impl Drop for CastFile {
 }
 
 /// How many bytes at the end of `b` start a UTF-8 character that is not complete.
-fn incomplete_tail_len(b: &[u8]) -> usize {
+pub(crate) fn incomplete_tail_len(b: &[u8]) -> usize {
     for back in 1..=b.len().min(3) {
         let byte = b[b.len() - back];
         if byte & 0xC0 != 0x80 {

@@ -1,5 +1,5 @@
 //! YAML front matter: Cuedeck's keys (title, shell, cwd, env, services, metrics,
-//! redact) and Runme's (shell, cwd, skipPrompts, `runme: {...}`).
+//! redact, end, duration) and Runme's (shell, cwd, skipPrompts, `runme: {...}`).
 
 use serde_json::Value;
 
@@ -125,6 +125,10 @@ fn read_yaml(yaml: &str, parsed: &mut Parsed) {
                     .push(error(line, "front matter `env` must be a mapping")),
             },
             "redact" => read_redact(&value, line, fm, &mut parsed.diagnostics),
+            "end" => fm.end = read_end(&value, line, &mut parsed.diagnostics),
+            "duration" => {
+                fm.duration_seconds = read_duration(&value, line, &mut parsed.diagnostics);
+            }
             "services" => {
                 for (i, item) in items(&value).enumerate() {
                     match service(item, i, line) {
@@ -154,13 +158,31 @@ fn read_yaml(yaml: &str, parsed: &mut Parsed) {
             }
         }
     }
+    if fm.end.is_some() && fm.duration_seconds.is_some() {
+        parsed.diagnostics.push(warning(
+            line_of_key(yaml, "duration"),
+            "front matter gives both `end` and `duration`: `duration` is ignored (the talk is timed to `end`)",
+        ));
+    }
 }
 
 /// 1-based file line where `key:` appears in the YAML (which starts on line 2).
 fn line_of_key(yaml: &str, key: &str) -> usize {
     yaml.lines()
-        .position(|l| l.trim_start_matches(['"', '\'']).starts_with(key))
+        .position(|l| declares(l, key))
         .map_or(1, |i| i + 2)
+}
+
+/// The line opens with `key:` (quoted or not), so `end` is not found on `endpoint:`.
+fn declares(line: &str, key: &str) -> bool {
+    let quotes = ['"', '\''];
+    line.trim_start_matches(quotes)
+        .strip_prefix(key)
+        .is_some_and(|rest| {
+            rest.trim_start_matches(quotes)
+                .trim_start()
+                .starts_with(':')
+        })
 }
 
 fn scalar(v: &Value) -> Option<String> {
@@ -196,6 +218,75 @@ fn read_redact(value: &Value, line: usize, fm: &mut FrontMatter, out: &mut Vec<D
             )),
         }
     }
+}
+
+/// How a value reads in a message: a string as written, anything else as JSON.
+fn shown(value: &Value) -> String {
+    scalar(value).unwrap_or_else(|| value.to_string())
+}
+
+/// `end`: a 24-hour "H:MM" or "HH:MM", normalised to "HH:MM". Invalid: an error, and None.
+fn read_end(value: &Value, line: usize, out: &mut Vec<Diagnostic>) -> Option<String> {
+    if value.is_null() {
+        return None;
+    }
+    let end = scalar(value).and_then(|s| clock_time(&s));
+    if end.is_none() {
+        out.push(error(
+            line,
+            format!(
+                "front matter `end` `{}` is not a time of day: write H:MM or HH:MM, 24-hour (like 14:30)",
+                shown(value)
+            ),
+        ));
+    }
+    end
+}
+
+/// "9:05" -> "09:05", "14:30" -> "14:30"; None for anything else.
+fn clock_time(text: &str) -> Option<String> {
+    let (hours, minutes) = text.trim().split_once(':')?;
+    let digits = |s: &str, len: std::ops::RangeInclusive<usize>| {
+        len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits(hours, 1..=2) || !digits(minutes, 2..=2) {
+        return None;
+    }
+    let (h, m): (u8, u8) = (hours.parse().ok()?, minutes.parse().ok()?);
+    (h < 24 && m < 60).then(|| format!("{h:02}:{m:02}"))
+}
+
+/// `duration`: the talk's length in whole seconds. Invalid: an error, and None.
+fn read_duration(value: &Value, line: usize, out: &mut Vec<Diagnostic>) -> Option<u32> {
+    if value.is_null() {
+        return None;
+    }
+    let seconds = scalar(value).and_then(|s| talk_seconds(&s));
+    if seconds.is_none() {
+        out.push(error(
+            line,
+            format!(
+                "front matter `duration` `{}` is not a length of time: write it like 30m, 45 minutes, 1h30m, 90s, 1h, or a number of minutes",
+                shown(value)
+            ),
+        ));
+    }
+    seconds
+}
+
+/// "30m", "1h30m", "90s", "45 minutes", or a bare number, which is minutes here (a
+/// talk is not timed in seconds). Clock forms ("1:30") are refused: 1 h 30 or 1 min 30
+/// cannot be told apart. Positive, rounded to the second.
+fn talk_seconds(text: &str) -> Option<u32> {
+    let text = text.trim();
+    let ms = match text.parse::<f64>() {
+        Ok(minutes) if minutes.is_finite() => (minutes * 60_000.0).round() as u64,
+        Ok(_) => return None,
+        Err(_) if text.contains(':') => return None,
+        Err(_) => parse_duration_ms(text)?,
+    };
+    let seconds = u32::try_from(ms.saturating_add(500) / 1000).ok()?;
+    (seconds > 0).then_some(seconds)
 }
 
 /// A positive duration under `key` (`1s`, `500ms`, or a number of seconds).
@@ -347,6 +438,124 @@ mod tests {
         assert_eq!(p.diagnostics.len(), 1);
         assert_eq!(p.diagnostics[0].severity, Severity::Error);
         assert!(p.diagnostics[0].line >= 2);
+    }
+
+    /// The front matter of a runbook with `lines` (each a `key: value` line) in it.
+    fn with(lines: &str) -> Parsed {
+        split(&format!("---\ntitle: T\n{lines}\n---\n# Body\n"))
+    }
+
+    #[test]
+    fn end_is_a_time_of_day_normalised_to_hh_mm() {
+        for (written, end) in [
+            ("end: \"14:30\"", "14:30"),
+            ("end: 14:30", "14:30"),
+            ("end: \"9:05\"", "09:05"),
+            ("end: 0:00", "00:00"),
+            ("end: \" 23:59 \"", "23:59"),
+        ] {
+            let p = with(written);
+            assert!(p.diagnostics.is_empty(), "{written}: {:?}", p.diagnostics);
+            assert_eq!(p.front_matter.end.as_deref(), Some(end), "{written}");
+        }
+        assert_eq!(with("end:").front_matter.end, None);
+        assert!(with("end:").diagnostics.is_empty());
+    }
+
+    #[test]
+    fn invalid_end_is_an_error_naming_line_key_and_forms() {
+        for written in [
+            "end: \"24:00\"",
+            "end: \"14:60\"",
+            "end: \"14:3\"",
+            "end: \"114:30\"",
+            "end: 2pm",
+            "end: 1430",
+            "end: \"14:30:00\"",
+            "end: [14, 30]",
+        ] {
+            let p = with(written);
+            assert_eq!(p.front_matter.end, None, "{written}");
+            let [d] = p.diagnostics.as_slice() else {
+                panic!(
+                    "{written}: one diagnostic expected, got {:?}",
+                    p.diagnostics
+                );
+            };
+            assert_eq!((d.severity, d.line), (Severity::Error, 3), "{written}");
+            assert!(d.message.contains("`end`"), "{}", d.message);
+            assert!(d.message.contains("H:MM or HH:MM"), "{}", d.message);
+        }
+    }
+
+    #[test]
+    fn duration_reads_talk_lengths() {
+        for (written, seconds) in [
+            ("duration: 30m", 1800),
+            ("duration: 45 minutes", 2700),
+            ("duration: 1h30m", 5400),
+            ("duration: 90s", 90),
+            ("duration: 1h", 3600),
+            ("duration: 1 hour", 3600),
+            ("duration: 30", 1800),
+            ("duration: \"20\"", 1200),
+            ("duration: 1.5", 90),
+        ] {
+            let p = with(written);
+            assert!(p.diagnostics.is_empty(), "{written}: {:?}", p.diagnostics);
+            assert_eq!(p.front_matter.duration_seconds, Some(seconds), "{written}");
+        }
+    }
+
+    #[test]
+    fn invalid_duration_is_an_error_naming_line_key_and_forms() {
+        for written in [
+            "duration: soon",
+            "duration: \"1:30\"",
+            "duration: 0",
+            "duration: -5",
+            "duration: 0s",
+            "duration: 30 parsecs",
+            "duration: true",
+            "duration: { minutes: 30 }",
+        ] {
+            let p = with(written);
+            assert_eq!(p.front_matter.duration_seconds, None, "{written}");
+            let [d] = p.diagnostics.as_slice() else {
+                panic!(
+                    "{written}: one diagnostic expected, got {:?}",
+                    p.diagnostics
+                );
+            };
+            assert_eq!((d.severity, d.line), (Severity::Error, 3), "{written}");
+            assert!(d.message.contains("`duration`"), "{}", d.message);
+            assert!(d.message.contains("1h30m"), "{}", d.message);
+        }
+    }
+
+    #[test]
+    fn end_and_duration_together_warn_that_duration_is_ignored() {
+        let p = with("duration: 30m\nend: \"14:30\"");
+        assert_eq!(p.front_matter.end.as_deref(), Some("14:30"));
+        assert_eq!(p.front_matter.duration_seconds, Some(1800));
+        let [d] = p.diagnostics.as_slice() else {
+            panic!("one diagnostic expected, got {:?}", p.diagnostics);
+        };
+        assert_eq!((d.severity, d.line), (Severity::Warning, 3));
+        assert!(d.message.contains("`duration` is ignored"), "{}", d.message);
+        // An invalid `end` leaves `duration` in charge: no warning, just the error.
+        let p = with("end: noon\nduration: 30m");
+        assert_eq!(p.front_matter.duration_seconds, Some(1800));
+        assert_eq!(p.diagnostics.len(), 1);
+        assert_eq!(p.diagnostics[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn a_key_is_found_on_its_own_line_only() {
+        let yaml = "endpoint: x\n\"end\": \"14:30\"\nduration : 5m\n";
+        assert_eq!(line_of_key(yaml, "end"), 3);
+        assert_eq!(line_of_key(yaml, "duration"), 4);
+        assert_eq!(line_of_key(yaml, "title"), 1);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The runbook model: what the parser infers from a Markdown runbook.
 //!
 //! These types are exactly what the UI receives (serialized with serde, camelCase),
-//! mirrored by hand in `ui/src/model.ts`. Every element keeps the 1-based line of the
+//! mirrored by hand in `ui/src/shared/model.ts`. Every element keeps the 1-based line of the
 //! source it came from, so findings and the UI can point back at the file.
 
 use std::collections::BTreeMap;
@@ -46,6 +46,11 @@ pub struct FrontMatter {
     pub skip_prompts: Option<bool>,
     /// Regular expressions whose matches never reach disk, screenshots or the audience.
     pub redact: Vec<String>,
+    /// `end: "14:30"`: the local wall-clock time the talk must finish by, as "HH:MM"
+    /// (24 h). When both are given, the talk is timed against this, not `duration`.
+    pub end: Option<String>,
+    /// `duration: 30m`: how long the talk may run, in seconds (ignored beside `end`).
+    pub duration_seconds: Option<u32>,
     /// 1-based line span of the front matter block, if any.
     pub lines: Option<(usize, usize)>,
     pub extra: BTreeMap<String, serde_json::Value>,

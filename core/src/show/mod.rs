@@ -4,8 +4,14 @@
 //! - [`rehearse`]: a recorded rehearsal (run_all + recorder + probe samples).
 //! - [`terminals`]: how a runbook's terminals start (folder, shell, env).
 //! - [`gate`]: readiness gates (`waitFor`): a block runs once its services are up.
+//! - [`state`]: the show state both windows share (step, modes, timer, blank, audience),
+//!   changed by typed commands and published to every subscriber; [`timer`] its clock.
+//! - [`audience`]: what the audience window receives: the runbook without its notes, redacted.
 
+pub mod audience;
 pub mod gate;
 pub mod rehearse;
 pub mod run_all;
+pub mod state;
 pub mod terminals;
+pub mod timer;

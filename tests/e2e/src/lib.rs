@@ -100,6 +100,18 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// `runbooks/tour.md` copied into a fresh folder of its own, so what the app writes
+/// beside a runbook (rehearsals) never lands in the source tree. Returns the folder
+/// (remove it when done) and the copy.
+pub fn tour_copy(test: &str) -> Result<(PathBuf, PathBuf)> {
+    let dir = std::env::temp_dir().join(format!("cuedeck-e2e-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../runbooks/tour.md");
+    let copy = dir.join("tour.md");
+    std::fs::copy(&source, &copy).with_context(|| format!("copying {}", source.display()))?;
+    Ok((dir, copy))
+}
+
 /// One WebDriver session on one app window.
 pub struct App {
     client: Client,
@@ -386,6 +398,45 @@ impl App {
             .trim()
             .parse()
             .with_context(|| format!("identify's answer for {}", png.display()))
+    }
+
+    /// The handle of the window this session drives now.
+    pub async fn window(&self) -> Result<fantoccini::wd::WindowHandle> {
+        within(
+            "reading the window handle",
+            COMMAND_TIMEOUT,
+            self.client.window(),
+        )
+        .await
+    }
+
+    /// Waits for a window other than `known` (a new one the app opened) and returns it.
+    pub async fn wait_for_new_window(
+        &self,
+        known: &fantoccini::wd::WindowHandle,
+        timeout: Duration,
+    ) -> Result<fantoccini::wd::WindowHandle> {
+        let start = Instant::now();
+        loop {
+            let handles = within("listing windows", COMMAND_TIMEOUT, self.client.windows()).await?;
+            if let Some(h) = handles.into_iter().find(|h| h != known) {
+                return Ok(h);
+            }
+            if start.elapsed() > timeout {
+                bail!("no second window after {timeout:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Makes `handle`'s window the one the next commands drive.
+    pub async fn switch_to(&self, handle: &fantoccini::wd::WindowHandle) -> Result<()> {
+        within(
+            "switching windows",
+            COMMAND_TIMEOUT,
+            self.client.switch_to_window(handle.clone()),
+        )
+        .await
     }
 
     /// Ends the session (tauri-driver then stops the app).

@@ -4,11 +4,11 @@
 //! the presenter sees the playback badge, the `demo` light replays green); then
 //! editing the step's command flags its recording stale.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
-use cuedeck_e2e::{light_is, status_is, with_app, App, Env, UI_TIMEOUT};
+use cuedeck_e2e::{light_is, status_is, tour_copy, with_app, App, Env, UI_TIMEOUT};
 
 /// Shells start, the service builds its listener, nine steps run.
 const REHEARSAL_TIMEOUT: Duration = Duration::from_secs(120);
@@ -17,16 +17,6 @@ const GATE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The bar: from the fallback key to recorded output on screen.
 const FALLBACK_LIMIT: Duration = Duration::from_secs(1);
 const STEP: &str = "ask-the-service";
-
-/// The tour, copied into a folder of its own: its rehearsals land there.
-fn tour_copy() -> Result<(PathBuf, PathBuf)> {
-    let dir = std::env::temp_dir().join(format!("cuedeck-e2e-playback-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../runbooks/tour.md");
-    let copy = dir.join("tour.md");
-    std::fs::copy(&source, &copy).with_context(|| format!("copying {}", source.display()))?;
-    Ok((dir, copy))
-}
 
 /// How many times `needle` is in terminal `name`'s buffer.
 fn count_in_terminal(name: &str, needle: &str) -> String {
@@ -53,7 +43,7 @@ async fn a_failed_step_falls_back_to_its_recording_with_its_lights() -> Result<(
     else {
         return Ok(());
     };
-    let (dir, runbook) = tour_copy()?;
+    let (dir, runbook) = tour_copy("playback")?;
     let result = with_app(&env, "playback", &runbook, async |app| {
         app.wait_ready().await?;
         rehearse_all(app).await?;

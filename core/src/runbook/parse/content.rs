@@ -13,7 +13,7 @@ pub(super) fn bold_label(node: &Node) -> Option<(Label, String)> {
     Some((label, strip_label(&node.inline.text, lead)))
 }
 
-pub(super) fn strip_label(text: &str, label: &str) -> String {
+pub(in crate::runbook) fn strip_label(text: &str, label: &str) -> String {
     text.trim_start()
         .strip_prefix(label)
         .unwrap_or(text)
@@ -22,7 +22,7 @@ pub(super) fn strip_label(text: &str, label: &str) -> String {
         .to_string()
 }
 
-pub(super) fn looks_like_pitch(text: &str) -> bool {
+pub(in crate::runbook) fn looks_like_pitch(text: &str) -> bool {
     let t = text.trim();
     t.starts_with('"') || t.starts_with('\u{201c}')
 }

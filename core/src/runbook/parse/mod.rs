@@ -12,7 +12,8 @@
 //! - [`document`]: what belongs to the whole runbook (timeline, checklist, probes).
 
 mod blocks;
-mod content;
+/// Shared with `render` (the audience view drops what the parser takes for notes).
+pub(in crate::runbook) mod content;
 mod document;
 mod sections;
 mod steps;

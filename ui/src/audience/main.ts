@@ -1,0 +1,203 @@
+// The audience window (the projector): the current step's terminals large and tiled,
+// its number and title, and, before a terminal runs, the step's content without
+// notes. It never holds the presenter's model: core sends it an `AudienceView` (no
+// notes, Q&A, expectations, targets or checklists; `redact` matches masked) and
+// redacted terminal streams. It renders from the show state like the presenter.
+
+import "../shared/crash";
+import "./audience.css";
+import { clickerAction } from "../shared/clicker";
+import { h } from "../shared/dom";
+import {
+  audienceBlank,
+  audienceClicker,
+  audienceGrid,
+  audienceLeaveFullscreen,
+  audienceTerminalAttach,
+  audienceView,
+  terminalRenderer,
+} from "../shared/ipc";
+import type { AudienceBlock, AudienceStep, AudienceView, ShowState, TerminalGrid } from "../shared/model";
+import { formatClock } from "../shared/pacing";
+import { ShowClient, talkElapsedMs, timerRunning } from "../shared/show";
+import { fillContent } from "../shared/step-content";
+import { TerminalView, type TerminalSource } from "../shared/terminal-view";
+import { tileLayout } from "./layout";
+
+function element(id: string): HTMLElement {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`audience.html lacks #${id}`);
+  return el;
+}
+
+const show = new ShowClient();
+const tiles = element("audience-tiles");
+const content = element("audience-content");
+const renderer: Promise<"webgl" | "dom"> = terminalRenderer().catch(() => "dom" as const);
+/** Every terminal seen so far, kept attached so its screen stays current when hidden. */
+const views = new Map<string, TerminalView>();
+let view: AudienceView | null = null;
+let viewKey = "";
+let shownStep: string | null = null;
+let clockTick: number | undefined;
+let sentGrid: TerminalGrid | null = null;
+
+function audienceSource(name: string): TerminalSource {
+  return {
+    attach: (_cols, _rows, onBytes) => audienceTerminalAttach(name, onBytes),
+    renderer,
+  };
+}
+
+function terminalView(name: string): TerminalView {
+  let v = views.get(name);
+  if (!v) {
+    v = new TerminalView(name, tiles, audienceSource(name), { cursorBlink: false, follow: "both" });
+    v.element.hidden = true;
+    views.set(name, v);
+  }
+  return v;
+}
+
+/** The audience's view of the runbook, fetched again when the show opens another one or reloads it. */
+async function ensureView(s: ShowState): Promise<void> {
+  const key = `${s.runbook ?? ""}\n${s.steps.join("\n")}\n${s.contentRevision}`;
+  if (key === viewKey && view) return;
+  viewKey = key;
+  view = await audienceView();
+  shownStep = null;
+  if (s.runbook === null) resetTerminals();
+}
+
+function resetTerminals(): void {
+  views.forEach((v) => v.dispose());
+  views.clear();
+}
+
+function currentStep(s: ShowState): AudienceStep | null {
+  return view?.steps.find((st) => st.id === s.currentStepId) ?? null;
+}
+
+function render(s: ShowState): void {
+  const step = currentStep(s);
+  element("audience-waiting").hidden = view !== null && s.runbook !== null;
+  element("audience-number").textContent = step && view ? `${step.number} / ${view.steps.length}` : "";
+  element("audience-title").textContent = step?.title ?? view?.title ?? "";
+  document.title = step ? `${step.title} — Audience` : "Cuedeck — Audience";
+  const blank = element("blank");
+  blank.hidden = !s.blanked;
+  document.body.dataset.blanked = String(s.blanked);
+  renderClock(s);
+
+  const started = new Set(s.terminals);
+  const names = step ? step.terminals.filter((t) => started.has(t)) : [];
+  for (const name of names) terminalView(name);
+  for (const [name, v] of views) v.element.hidden = !names.includes(name);
+  tiles.dataset.count = String(names.length);
+  const layout = tileLayout(names.length);
+  tiles.style.gridTemplateColumns = `repeat(${layout.columns}, minmax(0, 1fr))`;
+  tiles.style.gridTemplateRows = `repeat(${layout.rows}, minmax(0, 1fr))`;
+  // Tiles in the step's order.
+  for (const name of names) {
+    const el = views.get(name)?.element;
+    if (el) tiles.append(el);
+  }
+  tiles.hidden = names.length === 0;
+  content.hidden = names.length > 0 || step === null;
+  if (step && step.id !== shownStep) renderContent(step);
+  shownStep = step?.id ?? null;
+  requestAnimationFrame(() => layoutTerminals(s, names));
+}
+
+function renderContent(step: AudienceStep): void {
+  content.replaceChildren();
+  if (step.breadcrumbs.length > 0) content.append(h("p", { class: "crumbs" }, step.breadcrumbs.join(" › ")));
+  const body = h("div", { class: "body" });
+  fillContent(body, step.html, step.blocks, renderBlock);
+  content.append(body);
+}
+
+function renderBlock(block: AudienceBlock): HTMLElement {
+  return h(
+    "div",
+    { class: `cue-block kind-${block.kind}`, "data-block": block.id },
+    h("span", { class: "lang" }, block.lang ?? "text"),
+    h("pre", {}, h("code", {}, block.source.replace(/\n$/, ""))),
+  );
+}
+
+/**
+ * Sizes the terminals for the room: the grid that shows the chosen number of columns
+ * across a tile; every terminal (and the presenter's view of it) follows that grid.
+ */
+function layoutTerminals(s: ShowState, names: string[]): void {
+  const first = names[0] === undefined ? undefined : views.get(names[0]);
+  if (first) {
+    const wanted = first.gridForColumns(s.audience.columns);
+    if (wanted && (wanted.cols !== sentGrid?.cols || wanted.rows !== sentGrid.rows)) {
+      sentGrid = wanted;
+      void audienceGrid(wanted).catch((e: unknown) => console.error(e));
+    }
+  }
+  const grid = s.audience.grid ?? sentGrid;
+  for (const name of names) {
+    const v = views.get(name);
+    if (!v) continue;
+    if (grid) v.setGrid(grid);
+    else v.layout();
+  }
+}
+
+function renderClock(s: ShowState): void {
+  window.clearTimeout(clockTick);
+  const clock = element("audience-clock");
+  clock.hidden = !s.audience.showClock;
+  if (clock.hidden) return;
+  const ms = talkElapsedMs(s.timer, Date.now());
+  clock.textContent = formatClock(ms);
+  if (timerRunning(s.timer)) clockTick = window.setTimeout(() => renderClock(s), 1000 - (ms % 1000) + 5);
+}
+
+async function onShow(s: ShowState): Promise<void> {
+  await ensureView(s);
+  render(s);
+  document.body.dataset.ready = "true";
+}
+
+function onKey(e: KeyboardEvent): void {
+  const action = clickerAction(e);
+  if (!action) return;
+  e.preventDefault();
+  if (action === "blank") void audienceBlank().catch((err: unknown) => console.error(err));
+  else if (action === "leaveFullscreen") void audienceLeaveFullscreen().catch((err: unknown) => console.error(err));
+  else void audienceClicker(action).catch((err: unknown) => console.error(err));
+}
+
+async function start(): Promise<void> {
+  document.addEventListener("keydown", onKey);
+  new ResizeObserver(() => {
+    const s = show.state;
+    if (s) render(s);
+  }).observe(element("audience-main"));
+  (window as unknown as { __cuedeckAudience: unknown }).__cuedeckAudience = {
+    read: (name: string): string => views.get(name)?.text() ?? "",
+    shown: (): string[] => [...views.values()].filter((v) => !v.element.hidden).map((v) => v.name),
+    clock: () => {
+      const now = Date.now();
+      const s = show.state;
+      return { talkMs: s ? talkElapsedMs(s.timer, now) : 0, at: now, running: s ? timerRunning(s.timer) : false };
+    },
+    revision: (): number => show.state?.revision ?? -1,
+  };
+  show.onChange((s) => void onShow(s));
+  try {
+    await show.attach();
+  } catch (e) {
+    console.error("cannot subscribe to the show", e);
+    element("audience-waiting").textContent = `Cannot reach the show: ${String(e)}`;
+    element("audience-waiting").hidden = false;
+    document.body.dataset.ready = "true";
+  }
+}
+
+void start();

@@ -1,0 +1,161 @@
+// The health bar: one light per service (name, state, latency), last error on hover,
+// click to open the URL in the browser. Proposed services (found in the runbook's
+// text) can be hidden; a "hidden" pill brings them back. When the lights don't fit
+// the top bar, they collapse into one summary light (the worst state) whose popover
+// lists them: the top bar never wraps nor cuts a label.
+
+import { openLink } from "../shared/ipc";
+import type { ServiceProbe, ServiceStatus } from "../shared/model";
+import { latencyLabel, lightTitle } from "./probe-logic";
+
+export class HealthBar {
+  private services: ServiceProbe[] = [];
+  private readonly statuses = new Map<string, ServiceStatus>();
+  private hidden = new Set<string>();
+
+  /** `onHide(name, hidden)` tells the backend to stop (or resume) probing a service. */
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly summary: HTMLButtonElement,
+    private readonly onHide: (name: string, hidden: boolean) => void,
+  ) {
+    root.addEventListener("click", (e) => this.onClick(e));
+    summary.addEventListener("click", () => this.setExpanded(summary.getAttribute("aria-expanded") !== "true"));
+    const bar = root.closest("header");
+    if (bar) new ResizeObserver(() => this.fit()).observe(bar);
+    document.addEventListener("click", (e) => {
+      if (e.target instanceof Node && !root.parentElement?.contains(e.target)) this.setExpanded(false);
+    });
+  }
+
+  /** Collapses the lights into the summary when they don't fit the bar in full. */
+  private fit(): void {
+    const wrap = this.root.parentElement;
+    if (!wrap) return;
+    wrap.classList.remove("collapsed");
+    const overflows = !this.root.hidden && this.root.scrollWidth > this.root.clientWidth + 1;
+    wrap.classList.toggle("collapsed", overflows);
+    this.summary.hidden = !overflows;
+    if (!overflows) this.setExpanded(false);
+    this.paintSummary();
+  }
+
+  private setExpanded(open: boolean): void {
+    this.summary.setAttribute("aria-expanded", String(open && !this.summary.hidden));
+  }
+
+  /** The summary light: the worst state of the services shown, and how many are not up. */
+  private paintSummary(): void {
+    const shown = this.services.filter((s) => !this.hidden.has(s.name));
+    const healths = shown.map((s) => this.statuses.get(s.name)?.health ?? "unknown");
+    const worst = (["down", "degraded", "unknown", "up"] as const).find((h) => healths.includes(h)) ?? "unknown";
+    const notUp = healths.filter((h) => h !== "up").length;
+    this.summary.dataset.health = worst;
+    this.summary.replaceChildren();
+    const dot = document.createElement("span");
+    dot.className = "dot";
+    this.summary.append(dot, `${shown.length} services${notUp > 0 ? ` · ${notUp} not up` : ""}`);
+    this.summary.title = shown
+      .map((s) => `${s.name}: ${this.statuses.get(s.name)?.health ?? "unknown"}`)
+      .join("\n");
+  }
+
+  /** The runbook's services; statuses of services no longer listed are forgotten. */
+  setServices(services: ServiceProbe[]): void {
+    this.services = services;
+    const names = new Set(services.map((s) => s.name));
+    for (const name of [...this.statuses.keys()]) if (!names.has(name)) this.statuses.delete(name);
+    this.hidden = new Set([...this.hidden].filter((n) => names.has(n)));
+    this.render();
+  }
+
+  update(status: ServiceStatus): void {
+    this.statuses.set(status.service, status);
+    const light = this.root.querySelector<HTMLElement>(`.light[data-service="${CSS.escape(status.service)}"]`);
+    if (light) this.paint(light, status);
+    else this.render();
+    if (!this.summary.hidden) this.paintSummary();
+  }
+
+  status(name: string): ServiceStatus | undefined {
+    return this.statuses.get(name);
+  }
+
+  private render(): void {
+    this.root.replaceChildren();
+    for (const service of this.services) {
+      if (this.hidden.has(service.name)) continue;
+      this.root.append(this.light(service));
+    }
+    if (this.hidden.size > 0) {
+      const pill = document.createElement("button");
+      pill.type = "button";
+      pill.className = "hidden-lights";
+      pill.textContent = `${this.hidden.size} hidden`;
+      pill.title = `Show again: ${[...this.hidden].join(", ")}`;
+      this.root.append(pill);
+    }
+    this.root.hidden = this.services.length === 0;
+    this.fit();
+  }
+
+  private light(service: ServiceProbe): HTMLElement {
+    const light = document.createElement("button");
+    light.type = "button";
+    light.className = "light";
+    light.dataset.service = service.name;
+    light.dataset.origin = service.origin;
+    const dot = document.createElement("span");
+    dot.className = "dot";
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = service.name;
+    const latency = document.createElement("span");
+    latency.className = "latency";
+    light.append(dot, name, latency);
+    if (service.origin === "proposed") {
+      const hide = document.createElement("span");
+      hide.className = "hide";
+      hide.textContent = "×";
+      hide.title = "Hide this proposed service (stop probing it)";
+      light.append(hide);
+    }
+    this.paint(light, this.statuses.get(service.name) ?? unknown(service));
+    return light;
+  }
+
+  private paint(light: HTMLElement, status: ServiceStatus): void {
+    light.dataset.health = status.health;
+    light.title = lightTitle(status);
+    const latency = light.querySelector(".latency");
+    if (latency) latency.textContent = status.health === "down" ? "down" : latencyLabel(status);
+  }
+
+  private onClick(e: MouseEvent): void {
+    if (!(e.target instanceof Element)) return;
+    if (e.target.closest(".hidden-lights")) {
+      for (const name of this.hidden) this.onHide(name, false);
+      this.hidden.clear();
+      this.render();
+      return;
+    }
+    const light = e.target.closest<HTMLElement>(".light");
+    const name = light?.dataset.service;
+    const service = this.services.find((s) => s.name === name);
+    if (!service) return;
+    if (e.target.closest(".hide")) {
+      this.hidden.add(service.name);
+      this.onHide(service.name, true);
+      this.render();
+      return;
+    }
+    openLink(service.url).catch((err: unknown) => console.error("cannot open", service.url, err));
+  }
+}
+
+function unknown(service: ServiceProbe): ServiceStatus {
+  return {
+    service: service.name, url: service.url, health: "unknown", at: 0,
+    latencyMs: null, httpStatus: null, error: "not probed yet",
+  };
+}

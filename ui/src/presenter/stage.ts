@@ -1,0 +1,197 @@
+// The presenter's stage panel: the talk clock and the step's countdown, pacing for the
+// whole talk, the expected finish, the next step's preview, the audience window's
+// state, and the notes' own zoom. Everything is drawn from the show state (core's
+// `show`) and the clock; nothing here keeps time of its own.
+
+import { formatBudget } from "../shared/logic";
+import type { Runbook, ShowState } from "../shared/model";
+import {
+  allocateBudgets,
+  expectedFinish,
+  formatClock,
+  formatCountdown,
+  formatWallClock,
+  pacing,
+  stepCountdown,
+} from "../shared/pacing";
+import { stepElapsedMs, talkElapsedMs, timerRunning } from "../shared/show";
+import { nextPreview } from "./stage-logic";
+
+function element<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`index.html lacks #${id}`);
+  return el as T;
+}
+
+const NOTES_ZOOM = { min: 0.7, max: 2.5, step: 0.1 };
+/** Columns the audience's terminals can be sized to show (the font grows to fit them). */
+const AUDIENCE_COLUMNS = [60, 80, 100, 120, 140, 160] as const;
+
+export class StagePanel {
+  private state: ShowState | null = null;
+  private runbook: Runbook | null = null;
+  private tick: number | undefined;
+  private notesZoom = 1;
+
+  private readonly talk = element<HTMLButtonElement>("clock-talk");
+  private readonly stepElapsed = element("clock-step-elapsed");
+  private readonly countdown = element("clock-countdown");
+  private readonly bar = element("clock-bar");
+  private readonly barFill = element("clock-bar-fill");
+  private readonly pacingLabel = element("clock-pacing");
+  private readonly finish = element("clock-finish");
+  private readonly confirm = element("clock-confirm");
+  private readonly audienceButton = element<HTMLButtonElement>("audience-button");
+  private readonly audienceState = element("audience-state");
+  private readonly columns = element<HTMLSelectElement>("audience-columns");
+
+  constructor(
+    private readonly onToggleTimer: () => void,
+    private readonly onResetTimer: () => void,
+    private readonly onColumns: (columns: number) => void,
+  ) {
+    this.columns.replaceChildren(
+      ...AUDIENCE_COLUMNS.map((c) => {
+        const option = document.createElement("option");
+        option.value = String(c);
+        option.textContent = `${c} cols`;
+        return option;
+      }),
+    );
+    this.columns.addEventListener("change", () => this.onColumns(Number(this.columns.value)));
+    this.talk.addEventListener("click", () => this.onToggleTimer());
+    element("clock-reset").addEventListener("click", () => this.askReset());
+    element("clock-confirm-reset").addEventListener("click", () => {
+      this.confirm.hidden = true;
+      this.onResetTimer();
+    });
+    element("clock-confirm-keep").addEventListener("click", () => (this.confirm.hidden = true));
+    (window as unknown as { __cuedeckClock: unknown }).__cuedeckClock = { read: () => this.read() };
+  }
+
+  /** Reset asks first: an accidental reset mid-talk loses the clock. */
+  askReset(): void {
+    this.confirm.hidden = false;
+    element("clock-confirm-keep").focus();
+  }
+
+  isConfirming(): boolean {
+    return !this.confirm.hidden;
+  }
+
+  cancelReset(): void {
+    this.confirm.hidden = true;
+  }
+
+  setRunbook(runbook: Runbook | null): void {
+    this.runbook = runbook;
+    this.render();
+  }
+
+  update(state: ShowState): void {
+    this.state = state;
+    this.render();
+  }
+
+  /** Notes bigger or smaller (Ctrl+Alt+= / Ctrl+Alt+-), the terminals untouched. */
+  zoomNotes(direction: 1 | -1): void {
+    const next = Math.round((this.notesZoom + direction * NOTES_ZOOM.step) * 10) / 10;
+    this.notesZoom = Math.min(NOTES_ZOOM.max, Math.max(NOTES_ZOOM.min, next));
+    element("presenter-scroll").style.setProperty("--notes-zoom", String(this.notesZoom));
+    element("presenter-scroll").dataset.zoom = String(this.notesZoom);
+  }
+
+  /** What the clock shows now (for tests: both windows must agree). */
+  read(): { talkMs: number; stepMs: number; at: number; running: boolean } {
+    const now = Date.now();
+    const s = this.state;
+    if (!s) return { talkMs: 0, stepMs: 0, at: now, running: false };
+    const stepId = s.currentStepId;
+    return {
+      talkMs: talkElapsedMs(s.timer, now),
+      stepMs: stepId ? stepElapsedMs(s.timer, stepId, stepId, now) : 0,
+      at: now,
+      running: timerRunning(s.timer),
+    };
+  }
+
+  private budgets(now: number): (number | null)[] {
+    const rb = this.runbook;
+    if (!rb) return [];
+    const steps = rb.steps.map((s) => ({ id: s.id, budgetSeconds: s.budget?.seconds ?? null, optional: s.optional }));
+    return allocateBudgets(steps, {
+      endBy: rb.frontMatter.end,
+      durationSeconds: rb.frontMatter.durationSeconds,
+      startedAt: this.state?.timer.startedAt ?? null,
+      now,
+    });
+  }
+
+  private render(): void {
+    window.clearTimeout(this.tick);
+    const s = this.state;
+    const now = Date.now();
+    const current = s?.current ?? -1;
+    const budgets = this.budgets(now);
+    const timer = s?.timer;
+    const talkMs = timer ? talkElapsedMs(timer, now) : 0;
+    const stepId = s?.currentStepId ?? null;
+    const stepMs = timer && stepId ? stepElapsedMs(timer, stepId, stepId, now) : 0;
+
+    this.talk.textContent = formatClock(talkMs);
+    this.talk.dataset.state = !timer?.startedAt ? "stopped" : timer.pausedAt !== null ? "paused" : "running";
+    this.talk.title = this.talk.dataset.state === "running" ? "Talk time (T pauses)" : "Talk time (T starts or resumes)";
+    this.stepElapsed.textContent = `step ${formatClock(stepMs)}`;
+
+    const budget = current >= 0 ? (budgets[current] ?? null) : null;
+    const countdown = stepCountdown(budget, stepMs);
+    this.countdown.hidden = countdown === null;
+    this.bar.hidden = countdown === null;
+    if (countdown) {
+      this.countdown.textContent = `${formatCountdown(countdown.remainingMs)} of ${formatBudget(budget ?? 0)}`;
+      this.countdown.dataset.level = countdown.level;
+      this.bar.dataset.level = countdown.level;
+      this.barFill.style.width = `${Math.min(100, Math.max(0, countdown.fraction * 100))}%`;
+    }
+    const pace = timer?.startedAt ? pacing(budgets, current, talkMs, stepMs) : null;
+    this.pacingLabel.textContent = pace?.label ?? "";
+    this.pacingLabel.dataset.delta = pace ? String(Math.sign(pace.deltaMs)) : "0";
+    const done = expectedFinish(budgets, current, stepMs, now);
+    const endBy = this.runbook?.frontMatter.end ?? null;
+    this.finish.textContent = [done !== null ? `finish ≈ ${formatWallClock(done)}` : "", endBy ? `end by ${endBy}` : ""]
+      .filter((t) => t !== "")
+      .join(" · ");
+
+    this.renderNext(current, budgets);
+    this.renderAudience(s);
+    // Redraw when the shown second changes; a stopped or paused clock needs none.
+    if (timer && timerRunning(timer)) this.tick = window.setTimeout(() => this.render(), 1000 - (talkMs % 1000) + 5);
+  }
+
+  private renderNext(current: number, budgets: (number | null)[]): void {
+    const next = nextPreview(this.runbook?.steps[current + 1], budgets[current + 1] ?? null);
+    element("next-section").hidden = this.runbook === null;
+    element("next-title").textContent = next?.title ?? "The last step: nothing after it.";
+    element("next-budget").textContent = next?.budgetSeconds ? `◷ ${formatBudget(next.budgetSeconds)}` : "";
+    const block = element("next-block");
+    block.hidden = !next?.firstBlock;
+    block.textContent = next?.firstBlock ?? "";
+  }
+
+  private renderAudience(s: ShowState | null): void {
+    const a = s?.audience;
+    const open = a?.open ?? false;
+    this.audienceButton.dataset.open = String(open);
+    this.columns.hidden = !open;
+    if (a) this.columns.value = String(a.columns);
+    this.audienceButton.dataset.blanked = String(s?.blanked ?? false);
+    const where = a?.monitor ? ` on ${a.monitor}` : "";
+    const parts = open
+      ? [`Audience${where}`, a?.fullscreen ? "fullscreen" : "", s?.blanked ? "blanked" : "", a?.showClock ? "clock" : ""]
+      : ["Audience", s?.blanked ? "blanked" : ""];
+    this.audienceState.textContent = parts.filter((p) => p !== "").join(" · ");
+    this.audienceButton.title = open
+      ? `The audience window is open${where}${s?.blanked ? ", blanked (B restores it)" : ""}. A brings it up, F5 makes it fullscreen.`
+      : "Open the audience window (A); F5: fullscreen and start the clock";
+  }
+}

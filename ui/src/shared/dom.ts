@@ -1,0 +1,35 @@
+// DOM building without HTML parsing: every model string reaches the page as text.
+
+type Attrs = Record<string, string | undefined>;
+
+/** Creates an element with text content and attributes; never parses HTML. */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Node | string | null | undefined)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined) continue;
+    if (name === "class") el.className = value;
+    else el.setAttribute(name, value);
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    el.append(typeof child === "string" ? document.createTextNode(child) : child);
+  }
+  return el;
+}
+
+/**
+ * Presenter text with its `code spans` as <code> elements (notes, Q&A, expectations
+ * are plain text in the model). Built from text nodes: nothing in it is parsed as HTML.
+ */
+export function inlineCode(text: string): (Node | string)[] {
+  const parts = text.split("`");
+  // An odd number of backticks leaves one unpaired: keep the text as written.
+  if (parts.length % 2 === 0) return [text];
+  return parts.filter((p) => p !== "").length === 0
+    ? [text]
+    : parts.map((part, i) => (i % 2 === 1 ? h("code", {}, part) : part)).filter((p) => p !== "");
+}

@@ -1,0 +1,490 @@
+// The runbook model as the UI receives it: a hand-written mirror of the Rust types in
+// core/src/runbook/model.rs (serde, camelCase; `Option<T>` arrives as `T | null`) and of
+// the app's own IPC types in src-tauri/src/{lib,error}.rs. Keep both sides in step.
+
+/** A parsed runbook. */
+export interface Runbook {
+  /** Where the runbook was read from (absent for in-memory sources). */
+  path: string | null;
+  title: string;
+  frontMatter: FrontMatter;
+  outline: Heading[];
+  steps: Step[];
+  timeline: TimelineEntry[];
+  checklist: ChecklistItem[];
+  services: ServiceProbe[];
+  metrics: MetricSource[];
+  terminals: string[];
+  diagnostics: Diagnostic[];
+}
+
+export interface FrontMatter {
+  title: string | null;
+  shell: string | null;
+  cwd: string | null;
+  env: Record<string, string>;
+  skipPrompts: boolean | null;
+  redact: string[];
+  /** Finish-by time, "HH:MM" local (front matter `end`). */
+  end: string | null;
+  /** The talk's length in seconds (front matter `duration`); `end` wins when both are given. */
+  durationSeconds: number | null;
+  lines: [number, number] | null;
+  extra: Record<string, unknown>;
+}
+
+export interface Heading {
+  level: number;
+  title: string;
+  line: number;
+  budget: Budget | null;
+  /** Index into `Runbook.steps`. */
+  step: number | null;
+}
+
+export type BudgetSource = "heading" | "timeline";
+
+export interface Budget {
+  seconds: number;
+  source: BudgetSource;
+  line: number;
+}
+
+export interface Step {
+  id: string;
+  title: string;
+  level: number;
+  line: number;
+  endLine: number;
+  breadcrumbs: string[];
+  budget: Budget | null;
+  optional: boolean;
+  /** The step's Markdown source (heading excluded). */
+  markdown: string;
+  /**
+   * The step's Markdown rendered to sanitized HTML by core; each code block is a
+   * `<div class="cue-block" data-block="BLOCK_ID"></div>` placeholder for the UI to fill.
+   * Empty (or absent, from an older core) until core renders it: the UI then falls back
+   * to the Markdown source.
+   */
+  html: string;
+  blocks: CodeBlock[];
+  substeps: SubStep[];
+  notes: Note[];
+  questions: QaCard[];
+  expectations: Expectation[];
+  pitch: string | null;
+  targets: MetricTarget[];
+  links: Link[];
+}
+
+export interface SubStep {
+  number: number;
+  title: string;
+  line: number;
+  /** Indices into the step's `blocks`. */
+  blocks: number[];
+}
+
+export type BlockKind = "run" | "input" | "shown";
+
+export interface CodeBlock {
+  id: string;
+  line: number;
+  endLine: number;
+  lang: string | null;
+  info: string;
+  attributes: CellAttributes;
+  kind: BlockKind;
+  /** The terminal the block runs or types in (for a `# Terminal N` split, the first). */
+  terminal: string;
+  source: string;
+  commands: Command[];
+  input: InputLine[];
+  background: boolean;
+  substep: number | null;
+  inferred: string[];
+  /** Services this block waits for before it runs. */
+  waitFor: WaitFor | null;
+}
+
+/** A readiness gate (`cuedeck_core::runbook::WaitFor`). */
+export interface WaitFor {
+  /** Service names; empty means every service. */
+  services: string[];
+  timeoutMs: number;
+  /** The `sleep N` command the gate stands in for. */
+  replaces: string | null;
+}
+
+export interface Command {
+  terminal: string;
+  text: string;
+  comment: string | null;
+  line: number;
+}
+
+export interface InputLine {
+  text: string;
+  target: string | null;
+  line: number;
+}
+
+export interface CellAttributes {
+  name: string | null;
+  id: string | null;
+  background: boolean | null;
+  interactive: boolean | null;
+  cwd: string | null;
+  excludeFromRunAll: boolean;
+  promptEnv: string | null;
+  closeTerminalOnSuccess: boolean | null;
+  openTerminalOnError: boolean | null;
+  interpreter: string | null;
+  mimeType: string | null;
+  terminalRows: number | null;
+  tags: string[];
+  ignore: boolean;
+  terminal: string | null;
+  expect: OutputPattern | null;
+  timeoutMs: number | null;
+  waitFor: string | null;
+  typing: number | null;
+  redact: string[];
+  unknown: Record<string, unknown>;
+}
+
+export type OutputPattern = { kind: "text"; value: string } | { kind: "regex"; value: string };
+
+export type NoteKind = "talkingPoint" | "callOut" | "keyPoint" | "tip" | "remark";
+
+export interface Note {
+  kind: NoteKind;
+  label: string;
+  text: string;
+  line: number;
+}
+
+export interface QaCard {
+  question: string;
+  answer: string;
+  line: number;
+}
+
+export interface Expectation {
+  text: string;
+  output: string | null;
+  line: number;
+}
+
+export interface ChecklistItem {
+  text: string;
+  checked: boolean;
+  line: number;
+  auto: AutoCheck | null;
+}
+
+export type AutoCheck =
+  | { kind: "port"; value: number }
+  | { kind: "tool"; value: string }
+  | { kind: "service"; value: string };
+
+export interface MetricTarget {
+  metric: string;
+  target: string;
+  achieved: string | null;
+  line: number;
+}
+
+export interface Link {
+  url: string;
+  line: number;
+}
+
+export interface TimelineEntry {
+  startSeconds: number;
+  endSeconds: number;
+  label: string;
+  line: number;
+  step: string | null;
+}
+
+export type Origin = "declared" | "proposed";
+
+export interface ServiceProbe {
+  name: string;
+  url: string;
+  intervalMs: number;
+  timeoutMs: number;
+  slowMs: number;
+  expectStatus: number;
+  expectJson: JsonExpectation | null;
+  origin: Origin;
+  line: number;
+}
+
+export interface JsonExpectation {
+  field: string;
+  value: unknown;
+}
+
+export type MetricFormat = "json" | "prometheus";
+
+export interface MetricSource {
+  name: string;
+  url: string;
+  format: MetricFormat;
+  series: string[];
+  intervalMs: number;
+  origin: Origin;
+  line: number;
+}
+
+export type Severity = "warning" | "error";
+
+export interface Diagnostic {
+  severity: Severity;
+  line: number;
+  message: string;
+}
+
+// --- The app's own IPC types (src-tauri) ---
+
+export type OpenErrorKind = "unreadable" | "notUtf8";
+
+/** Why a runbook could not be opened (`cuedeck_app::OpenError`). */
+export interface OpenError {
+  kind: OpenErrorKind;
+  path: string;
+  reason: string;
+}
+
+/** What the hot-reload channel carries (`cuedeck_app::RunbookUpdate`). */
+export type RunbookUpdate =
+  | { kind: "loaded"; runbook: Runbook }
+  | { kind: "failed"; error: OpenError };
+
+// --- Terminals (src-tauri/src/terminals.rs) ---
+
+/** A block's progress, as its badge shows it. */
+export type BlockState =
+  | "running"
+  | "gated"
+  | "waiting"
+  | "ready"
+  | "ok"
+  | "failed"
+  | "timedOut"
+  | "stopped"
+  /** Window only: the step was played from its recording. */
+  | "played";
+
+export interface BlockStatus {
+  blockId: string;
+  state: BlockState;
+  exitCode: number | null;
+  durationMs: number;
+  message: string | null;
+}
+
+/** Why a terminal command failed. */
+export interface TerminalError {
+  message: string;
+}
+
+// --- Rehearsal and playback (src-tauri/src/playback.rs) ---
+
+/** How a step ended (`terminal::StepStatus`). */
+export type StepStatus = "ok" | "failed" | "timedOut" | "stopped" | "ready";
+
+/** What a step would play back: its latest passing recording. */
+export interface StepRecordingInfo {
+  stepId: string;
+  /** The rehearsal folder's name (its UTC start time). */
+  rehearsal: string;
+  /** The step's commands changed since that rehearsal. */
+  stale: boolean;
+  status: StepStatus;
+  durationMs: number;
+  terminals: string[];
+}
+
+/** A rehearsal's progress. */
+export type RehearsalProgress =
+  | { kind: "stepStarted"; stepId: string }
+  | { kind: "stepFinished"; stepId: string; status: StepStatus; exitCode: number | null; message: string | null }
+  | { kind: "finished"; folder: string; passed: number; failed: number };
+
+export type PlayState = "playing" | "finished" | "cancelled";
+
+/** A playback's progress. */
+export interface PlayStatus {
+  stepId: string;
+  state: PlayState;
+  /** The terminals it plays into, the step's own first. */
+  terminals: string[];
+  rehearsal: string;
+  stale: boolean;
+  message: string | null;
+}
+
+// --- Probes (cuedeck_core::probe) ---
+
+/** Milliseconds since the Unix epoch. */
+export type UnixMs = number;
+
+export type Health = "up" | "down" | "degraded" | "unknown";
+
+/** One probe of one service (`probe::ServiceStatus`). */
+export interface ServiceStatus {
+  service: string;
+  url: string;
+  health: Health;
+  at: UnixMs;
+  latencyMs: number | null;
+  httpStatus: number | null;
+  error: string | null;
+}
+
+/** One value of one series (`probe::MetricPoint`). */
+export interface MetricPoint {
+  source: string;
+  series: string;
+  at: UnixMs;
+  value: number;
+  unit: string | null;
+}
+
+export interface TerminalUsage {
+  terminal: string;
+  cpuPercent: number;
+  rssBytes: number;
+  processes: number;
+}
+
+export interface SystemSample {
+  at: UnixMs;
+  cpuPercent: number;
+  memoryUsedBytes: number;
+  memoryTotalBytes: number;
+  terminals: TerminalUsage[];
+}
+
+/** What the probe channel carries (`probe::ProbeEvent`). */
+export type ProbeEvent =
+  | ({ kind: "service" } & ServiceStatus)
+  | { kind: "metrics"; source: string; at: UnixMs; points: MetricPoint[]; error: string | null }
+  | ({ kind: "system" } & SystemSample);
+
+// --- Pre-flight (cuedeck_core::probe::preflight) ---
+
+export type CheckKind = "tool" | "port" | "service" | "checklist";
+export type CheckStatus = "missing" | "later" | "manual" | "ok";
+
+export interface PreflightItem {
+  kind: CheckKind;
+  subject: string;
+  status: CheckStatus;
+  detail: string;
+  line: number;
+}
+
+export interface PreflightReport {
+  items: PreflightItem[];
+}
+
+// --- The show (core/src/show/state.rs), shared by the presenter and audience windows ---
+
+export type ShowMode = "live" | "playback";
+
+/** The talk clock as absolute epoch-ms timestamps: every window computes the same time. */
+export interface ShowTimer {
+  startedAt: number | null;
+  pausedAt: number | null;
+  /** Total of the finished pauses. */
+  pausedMs: number;
+  /** Time already spent in each step (finished segments), by step id. */
+  stepSpentMs: Record<string, number>;
+  /** When the current step's running segment began; null when paused or not started. */
+  stepSince: number | null;
+}
+
+export interface TerminalGrid {
+  cols: number;
+  rows: number;
+}
+
+export interface AudienceState {
+  open: boolean;
+  /** The monitor it is on (its name), when known. */
+  monitor: string | null;
+  fullscreen: boolean;
+  /** Whether the audience sees the talk clock. */
+  showClock: boolean;
+  /** The columns the audience's terminals are sized to show. */
+  columns: number;
+  /** The grid every terminal follows while the audience is open. */
+  grid: TerminalGrid | null;
+}
+
+export interface ShowState {
+  revision: number;
+  runbook: string | null;
+  steps: string[];
+  current: number | null;
+  currentStepId: string | null;
+  mode: ShowMode;
+  stepModes: Record<string, ShowMode>;
+  timer: ShowTimer;
+  blanked: boolean;
+  playing: string | null;
+  /** The terminals started so far (the audience tiles those of the current step). */
+  terminals: string[];
+  /** Bumped when the open runbook's content changes (a reload): views fetch it again. */
+  contentRevision: number;
+  audience: AudienceState;
+  publishedAt: number;
+}
+
+/** The typed commands that change the show (core's `ShowCommand`). */
+export type ShowCommand =
+  | { kind: "goTo"; step: number }
+  | { kind: "next" }
+  | { kind: "previous" }
+  | { kind: "setMode"; mode: ShowMode }
+  | { kind: "setStepMode"; stepId: string; mode: ShowMode | null }
+  | { kind: "startTimer" }
+  | { kind: "toggleTimer" }
+  | { kind: "resetTimer" }
+  | { kind: "toggleBlank" }
+  | { kind: "setBlank"; blanked: boolean }
+  | { kind: "showClock"; on: boolean }
+  | { kind: "audienceColumns"; columns: number };
+
+// --- The audience's view of the runbook (core/src/show/audience.rs): no notes, redacted ---
+
+export interface AudienceBlock {
+  id: string;
+  lang: string | null;
+  kind: BlockKind;
+  source: string;
+}
+
+export interface AudienceStep {
+  id: string;
+  number: number;
+  title: string;
+  breadcrumbs: string[];
+  html: string;
+  blocks: AudienceBlock[];
+  terminals: string[];
+}
+
+export interface AudienceView {
+  title: string;
+  steps: AudienceStep[];
+}
+
+
+/** What a presentation remote's buttons mean (the same in both windows). */
+export type ClickerAction = "advance" | "back" | "blank" | "start" | "leaveFullscreen";

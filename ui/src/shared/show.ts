@@ -1,0 +1,54 @@
+// The show as a window sees it: the state core's `show` publishes (the presenter and
+// the audience subscribe alike; neither owns it), and the clock arithmetic each
+// window runs on it between publishes. Every window computes from the same absolute
+// timestamps and the same system clock, so both show the same time.
+
+import { showAttach } from "./ipc";
+import type { ShowState, ShowTimer } from "./model";
+
+/** Talk time: from the start, pauses excluded (as core's `Timer::elapsed_ms`). */
+export function talkElapsedMs(timer: ShowTimer, now: number): number {
+  if (timer.startedAt === null) return 0;
+  const end = timer.pausedAt ?? now;
+  return Math.max(0, end - timer.startedAt - timer.pausedMs);
+}
+
+/** Time spent in step `stepId`: its finished segments, plus the running one if it is current. */
+export function stepElapsedMs(timer: ShowTimer, stepId: string, currentStepId: string | null, now: number): number {
+  const spent = timer.stepSpentMs[stepId] ?? 0;
+  if (stepId !== currentStepId || timer.stepSince === null) return spent;
+  return spent + Math.max(0, now - timer.stepSince);
+}
+
+export function timerRunning(timer: ShowTimer): boolean {
+  return timer.startedAt !== null && timer.pausedAt === null;
+}
+
+/** This window's subscription: the latest state, and who to tell of a new one. */
+export class ShowClient {
+  private latest: ShowState | null = null;
+  private readonly listeners: ((state: ShowState, previous: ShowState | null) => void)[] = [];
+
+  /** Subscribes; a state older than one already seen (a late reply) is ignored. */
+  async attach(): Promise<ShowState> {
+    const first = await showAttach((s) => this.receive(s));
+    this.receive(first);
+    return this.latest ?? first;
+  }
+
+  get state(): ShowState | null {
+    return this.latest;
+  }
+
+  onChange(listener: (state: ShowState, previous: ShowState | null) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** A state from the backend (a publish, or a command's reply). */
+  receive(state: ShowState): void {
+    const previous = this.latest;
+    if (previous && state.revision <= previous.revision && state.runbook === previous.runbook) return;
+    this.latest = state;
+    for (const listener of this.listeners) listener(state, previous);
+  }
+}

@@ -1,0 +1,196 @@
+// Pure rules of the terminal pane, kept apart from xterm.js and IPC so they are unit-tested.
+
+import type { BlockState, BlockStatus, CodeBlock, Step, TerminalUsage } from "./model";
+
+/** The terminals a block runs or types in, the one to show first at the head. */
+export function blockTerminals(block: CodeBlock): string[] {
+  const names = block.commands.map((c) => c.terminal).filter((t) => t !== "");
+  if (names.length === 0) names.push(block.terminal || "main");
+  return [...new Set(names)];
+}
+
+/** Whether a block is still in progress in this state. */
+export function isActive(state: BlockState): boolean {
+  return state === "running" || state === "gated" || state === "waiting";
+}
+
+/** The badge text for a status: "✓ ok 1.2s", "✗ exit 2", "… running". */
+export function badgeText(status: BlockStatus): string {
+  const secs = `${(status.durationMs / 1000).toFixed(1)}s`;
+  switch (status.state) {
+    case "running":
+      return "… running";
+    case "played":
+      return "▶ played from recording";
+    case "gated":
+      return `… ${status.message ?? "waiting for services…"}`;
+    case "waiting":
+      return status.message ? `… ${status.message}` : "… waiting for ready";
+    case "ready":
+      return `● ready ${secs}`;
+    case "ok":
+      return `✓ ok ${secs}`;
+    case "failed":
+      return status.exitCode === null ? `✗ failed ${secs}` : `✗ exit ${status.exitCode} ${secs}`;
+    case "timedOut":
+      return `◷ timed out ${secs}`;
+    case "stopped":
+      return `■ stopped ${secs}`;
+  }
+}
+
+/**
+ * The block Enter runs on a step: the first runnable block that has not run yet or
+ * did not succeed, skipping any still running. `null` when every one is done.
+ */
+export function nextToRun(step: Step, statuses: ReadonlyMap<string, BlockStatus>): CodeBlock | null {
+  for (const block of step.blocks) {
+    if (block.kind === "shown") continue;
+    const state = statuses.get(block.id)?.state;
+    if (state === undefined || state === "failed" || state === "timedOut" || state === "stopped") return block;
+  }
+  return null;
+}
+
+/** Font size after a zoom key: Ctrl+= bigger, Ctrl+- smaller, Ctrl+0 back to `base`. */
+export function zoomed(current: number, key: string, base: number): number | null {
+  if (key === "=" || key === "+") return Math.min(current + 2, 48);
+  if (key === "-" || key === "_") return Math.max(current - 2, 8);
+  if (key === "0") return base;
+  return null;
+}
+
+/** Where a terminal's parsed bytes go: xterm.js's `write(data, callback)`. */
+export type WriteParsed = (bytes: Uint8Array, parsed: () => void) => void;
+
+/**
+ * The output of one attached terminal view, as flow control wants it: the screen redraw
+ * first (it is no output of the stream, so it is not acknowledged), then every batch in
+ * order, each acknowledged once and only after xterm.js parsed it. Batches that arrive
+ * before the redraw wait for it.
+ */
+export class OutputFeed {
+  private early: Uint8Array[] | null = [];
+  private unacked = 0;
+  private closed = false;
+
+  constructor(
+    private readonly write: WriteParsed,
+    private readonly ack: (bytes: number) => void,
+  ) {}
+
+  /** A batch of output from the backend. */
+  push(bytes: Uint8Array): void {
+    if (this.closed) return;
+    if (this.early) this.early.push(bytes);
+    else this.forward(bytes);
+  }
+
+  /** The bytes that redraw the screen as it was when the view attached. */
+  start(redraw: Uint8Array): void {
+    if (this.closed || !this.early) return;
+    const early = this.early;
+    this.early = null;
+    if (redraw.length > 0) this.write(redraw, () => undefined);
+    for (const bytes of early) this.forward(bytes);
+  }
+
+  /** Bytes handed to xterm.js and not yet acknowledged. */
+  get pending(): number {
+    return this.unacked + (this.early?.reduce((n, b) => n + b.length, 0) ?? 0);
+  }
+
+  /** The view is gone: nothing more is written or acknowledged. */
+  close(): void {
+    this.closed = true;
+    this.early = null;
+  }
+
+  private forward(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.unacked += bytes.length;
+    this.write(bytes, () => {
+      this.unacked -= bytes.length;
+      if (!this.closed) this.ack(bytes.length);
+    });
+  }
+}
+
+/** The parts of a key event the key rules look at. */
+export interface KeyPress {
+  key: string;
+  ctrlKey: boolean;
+  shiftKey: boolean;
+  altKey: boolean;
+  metaKey: boolean;
+}
+
+/** What a key typed in a terminal does before (or instead of) reaching its program. */
+export type TerminalKey = "zoomIn" | "zoomOut" | "zoomReset" | "copy" | "paste" | "stop" | null;
+
+export function terminalKey(e: KeyPress): TerminalKey {
+  if (!e.ctrlKey || e.altKey || e.metaKey) return null;
+  if (e.shiftKey) {
+    if (e.key === "C" || e.key === "c") return "copy";
+    if (e.key === "V" || e.key === "v") return "paste";
+    if (e.key === "+") return "zoomIn"; // Ctrl+Shift+= on most layouts
+    return null;
+  }
+  if (e.key === "=" || e.key === "+") return "zoomIn";
+  if (e.key === "-") return "zoomOut";
+  if (e.key === "0") return "zoomReset";
+  if (e.key === ".") return "stop";
+  return null;
+}
+
+/** What a key does outside the terminals: run the next block, stop, or nothing here. */
+export type PageKey = "run" | "stop" | "play" | null;
+
+export function pageKey(e: KeyPress, where: { inTerminal: boolean; onButton: boolean }): PageKey {
+  if (e.ctrlKey && !e.shiftKey && !e.altKey && !e.metaKey && e.key === ".") return "stop";
+  if (where.inTerminal) return null;
+  const plain = !e.ctrlKey && !e.altKey && !e.metaKey;
+  // P plays the step's recording (the fallback when the live run failed), even with
+  // the focus still on the Run button that failed.
+  if ((e.key === "p" || e.key === "P") && plain) return "play";
+  if (where.onButton) return null;
+  if (e.key === "Enter" && plain && !e.shiftKey) return "run";
+  return null;
+}
+
+/** The blocks Stop (Ctrl+.) stops: those still running or waiting to be ready. */
+export function activeBlocks(statuses: ReadonlyMap<string, BlockStatus>): string[] {
+  return [...statuses.values()].filter((s) => isActive(s.state)).map((s) => s.blockId);
+}
+
+/**
+ * Whether a click on a link in a terminal opens it: Ctrl+click (Cmd+click on macOS), as in
+ * VS Code, so a click meant to select text on stage never opens a browser; http(s) only.
+ */
+export function opensLink(e: { ctrlKey: boolean; metaKey: boolean }, uri: string): boolean {
+  return (e.ctrlKey || e.metaKey) && /^https?:\/\//i.test(uri);
+}
+
+/** "3% · 12 MB": a terminal's process tree, short enough for its tab. */
+export function usageLabel(u: TerminalUsage): string {
+  const mb = u.rssBytes / (1024 * 1024);
+  const memory = mb >= 1024 ? `${(mb / 1024).toFixed(1)} GB` : `${Math.round(mb)} MB`;
+  return `${Math.round(u.cpuPercent)}% · ${memory}`;
+}
+
+/**
+ * The largest font size (in half pixels, a little margin kept for xterm.js's rounding
+ * of cells to device pixels) at which `grid` fits `width` x `height` pixels, given a
+ * cell's width and height per pixel of font size.
+ */
+export function fontForGrid(
+  grid: { cols: number; rows: number },
+  width: number,
+  height: number,
+  cell: { width: number; height: number },
+): number {
+  if (grid.cols <= 0 || grid.rows <= 0 || width <= 0 || height <= 0) return 6;
+  // An infinite height fits the columns alone.
+  const fit = Math.min(width / (grid.cols * cell.width), height / (grid.rows * cell.height)) * 0.97;
+  return Math.max(6, Math.floor(fit * 2) / 2);
+}

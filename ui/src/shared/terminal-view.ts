@@ -1,0 +1,254 @@
+// One named terminal as an xterm.js view, for both windows. Bytes come from the
+// backend through a `TerminalSource` (the presenter's attaches with input, resize and
+// flow-control acks; the audience's is read-only and redacted), written in order
+// after the screen redraw the attach returned.
+//
+// Sizing: a view either *fits* (the fit addon picks columns and rows from its font
+// size and the view tells the backend), or *follows* a fixed grid (the columns and
+// rows are given, and the font is scaled so the grid fills the element: the
+// audience's big screen, and the presenter's pane while the audience is open).
+
+import { FitAddon } from "@xterm/addon-fit";
+import { SearchAddon } from "@xterm/addon-search";
+import { Unicode11Addon } from "@xterm/addon-unicode11";
+import { WebLinksAddon } from "@xterm/addon-web-links";
+import { WebglAddon } from "@xterm/addon-webgl";
+import { Terminal } from "@xterm/xterm";
+import "@xterm/xterm/css/xterm.css";
+import { h } from "./dom";
+import { OutputFeed, fontForGrid, opensLink, terminalKey, zoomed } from "./terminal-logic";
+
+export const BASE_FONT_SIZE = 15;
+const FONT_FAMILY = '"JetBrains Mono", "DejaVu Sans Mono", "Liberation Mono", monospace';
+
+/** Where a view's bytes come from and where its keys and size go. */
+export interface TerminalSource {
+  /** Starts streaming; resolves with the bytes that redraw the current screen. */
+  attach(cols: number, rows: number, onBytes: (bytes: ArrayBuffer) => void): Promise<ArrayBuffer>;
+  /** Flow control: the view parsed `bytes` more bytes. Absent: nothing to acknowledge. */
+  ack?(bytes: number): void;
+  /** Keys typed into the view. Absent: the view is read-only. */
+  input?(data: string): void;
+  /** The view's grid changed (fit mode). Absent: the view never resizes the terminal. */
+  resize?(cols: number, rows: number): void;
+  /** Ctrl+click on a link. Absent: links are not clickable. */
+  openLink?(uri: string): void;
+  /** Which renderer to use. */
+  renderer: Promise<"webgl" | "dom">;
+}
+
+export interface TerminalViewOptions {
+  /** Ctrl+. in the view. */
+  onStop?: () => void;
+  /** Esc (unless a full-screen program such as vim has the screen) or Shift+Esc. */
+  onLeave?: () => void;
+  cursorBlink: boolean;
+  /**
+   * How a followed grid is scaled: "both" fits it whole (the audience's tiles);
+   * "width" fits its columns and shows its newest rows when they don't all fit (the
+   * presenter's small pane: a readable font matters more than the oldest rows).
+   */
+  follow: "both" | "width";
+}
+
+export class TerminalView {
+  readonly term: Terminal;
+  readonly element: HTMLElement;
+  private readonly fit = new FitAddon();
+  readonly search = new SearchAddon();
+  readonly attached: Promise<void>;
+  private readonly feed: OutputFeed;
+  /** The fixed grid this view follows, or null when it fits its element. */
+  private grid: { cols: number; rows: number } | null = null;
+  private baseFontSize = BASE_FONT_SIZE;
+
+  constructor(
+    readonly name: string,
+    parent: HTMLElement,
+    private readonly source: TerminalSource,
+    private readonly options: TerminalViewOptions,
+  ) {
+    this.element = h("div", { class: "terminal-view", "data-terminal": name });
+    parent.append(this.element);
+    const readOnly = source.input === undefined;
+    this.term = new Terminal({
+      fontFamily: FONT_FAMILY,
+      fontSize: BASE_FONT_SIZE,
+      cursorBlink: options.cursorBlink,
+      disableStdin: readOnly,
+      scrollback: 5000,
+      allowProposedApi: true, // unicode11
+      theme: { background: "#0b0f18", foreground: "#e8edf7", cursor: "#ffb547" },
+    });
+    const addons = [this.fit, this.search, new Unicode11Addon()];
+    if (source.openLink) addons.push(new WebLinksAddon((e, uri) => this.onLink(e, uri)));
+    for (const addon of addons) this.term.loadAddon(addon);
+    this.term.unicode.activeVersion = "11";
+    this.term.open(this.element);
+    this.fit.fit();
+    if (source.input) {
+      const input = source.input.bind(source);
+      this.term.onData((data) => input(data));
+    }
+    this.term.onResize(({ cols, rows }) => {
+      if (this.grid === null) source.resize?.(cols, rows);
+    });
+    this.term.attachCustomKeyEventHandler((e) => this.onKey(e));
+    this.feed = new OutputFeed(
+      (bytes, parsed) => this.term.write(bytes, parsed),
+      (n) => source.ack?.(n),
+    );
+    this.attached = this.useWebgl().then(() => this.attach());
+  }
+
+  /** WebGL where the backend says it renders and the webview has it; else the DOM renderer. */
+  private async useWebgl(): Promise<void> {
+    if ((await this.source.renderer) === "dom") return;
+    try {
+      const webgl = new WebglAddon();
+      webgl.onContextLoss(() => webgl.dispose());
+      this.term.loadAddon(webgl);
+    } catch (e) {
+      console.info("WebGL renderer unavailable; using the DOM renderer", e);
+    }
+  }
+
+  /** Streams output; bytes that arrive before the screen redraw wait for it. */
+  private async attach(): Promise<void> {
+    const redraw = await this.source.attach(this.term.cols, this.term.rows, (buf) => this.feed.push(new Uint8Array(buf)));
+    this.feed.start(new Uint8Array(redraw));
+  }
+
+  private onLink(e: MouseEvent, uri: string): void {
+    e.preventDefault();
+    if (opensLink(e, uri)) this.source.openLink?.(uri);
+  }
+
+  /** Zoom, copy, paste and stop keys; `false` keeps the key from the program. */
+  private onKey(e: KeyboardEvent): boolean {
+    if (e.key === "Escape" && this.options.onLeave && (e.shiftKey || this.term.buffer.active.type !== "alternate")) {
+      if (e.type === "keydown") {
+        this.term.blur();
+        this.options.onLeave();
+      }
+      e.preventDefault();
+      return false;
+    }
+    const action = terminalKey(e);
+    if (action === null) return true;
+    if (e.type !== "keydown") return false;
+    switch (action) {
+      case "zoomIn":
+      case "zoomOut":
+      case "zoomReset": {
+        const key = action === "zoomIn" ? "=" : action === "zoomOut" ? "-" : "0";
+        this.baseFontSize = zoomed(this.baseFontSize, key, BASE_FONT_SIZE) ?? BASE_FONT_SIZE;
+        this.layout();
+        break;
+      }
+      case "copy":
+        if (this.term.hasSelection()) void navigator.clipboard.writeText(this.term.getSelection()).catch(logError);
+        break;
+      case "paste":
+        if (this.source.input) void navigator.clipboard.readText().then((t) => this.term.paste(t), logError);
+        break;
+      case "stop":
+        this.options.onStop?.();
+        break;
+    }
+    e.preventDefault();
+    return false;
+  }
+
+  /** Fit the element (null), or follow a fixed grid scaled to fill it. */
+  setGrid(grid: { cols: number; rows: number } | null): void {
+    this.grid = grid;
+    if (grid === null) {
+      this.term.options.fontSize = this.baseFontSize;
+      this.element.classList.remove("follows");
+    }
+    this.layout();
+  }
+
+  /** The grid followed, if any. */
+  followedGrid(): { cols: number; rows: number } | null {
+    return this.grid;
+  }
+
+  /** Lays the view out again (after its element changed size). */
+  layout(): void {
+    if (this.element.hidden || this.element.clientWidth === 0) return;
+    if (this.grid === null) {
+      this.term.options.fontSize = this.baseFontSize;
+      this.fit.fit();
+      return;
+    }
+    const height = this.options.follow === "both" ? this.element.clientHeight : Number.POSITIVE_INFINITY;
+    const size = fontForGrid(this.grid, this.element.clientWidth, height, cellRatio());
+    this.element.classList.add("follows");
+    if (this.term.options.fontSize !== size) this.term.options.fontSize = size;
+    if (this.term.cols !== this.grid.cols || this.term.rows !== this.grid.rows) {
+      this.term.resize(this.grid.cols, this.grid.rows);
+    }
+  }
+
+  /** The grid that fits the element at the font size that fits `cols` columns in its width. */
+  gridForColumns(cols: number): { cols: number; rows: number } | null {
+    const width = this.element.clientWidth;
+    const height = this.element.clientHeight;
+    if (width === 0 || height === 0) return null;
+    const ratio = cellRatio();
+    const fontSize = width / (cols * ratio.width);
+    return { cols, rows: Math.max(4, Math.floor(height / (fontSize * ratio.height))) };
+  }
+
+  /** Shown again after another tab: brought to its newest line. */
+  reveal(): void {
+    this.layout();
+    this.term.scrollToBottom();
+  }
+
+  /** The whole buffer as text (scrollback included), for tests and search. */
+  text(): string {
+    const buffer = this.term.buffer.active;
+    const lines: string[] = [];
+    for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i)?.translateToString(true) ?? "");
+    return lines.join("\n").replace(/\n+$/, "");
+  }
+
+  /** Whether the viewport shows the newest line (not scrolled back). */
+  atBottom(): boolean {
+    const buffer = this.term.buffer.active;
+    return buffer.viewportY === buffer.baseY;
+  }
+
+  dispose(): void {
+    this.feed.close();
+    this.term.dispose();
+    this.element.remove();
+  }
+}
+
+let measured: { width: number; height: number } | null = null;
+
+/**
+ * A cell's width and height per pixel of font size, measured once from the terminal
+ * font (xterm.js draws a cell this wide and about 1.2 font sizes high by default).
+ */
+function cellRatio(): { width: number; height: number } {
+  if (measured) return measured;
+  const canvas = document.createElement("canvas");
+  const ctx = canvas.getContext("2d");
+  let width = 0.6;
+  if (ctx) {
+    ctx.font = `100px ${FONT_FAMILY}`;
+    const w = ctx.measureText("W".repeat(10)).width / 1000;
+    if (Number.isFinite(w) && w > 0.3 && w < 1) width = w;
+  }
+  measured = { width, height: 1.2 };
+  return measured;
+}
+
+function logError(e: unknown): void {
+  console.error(e);
+}
