@@ -84,8 +84,12 @@ fn create<R: Runtime>(
         message: format!("cannot open the audience window: {e}"),
     })?;
     let on_close = Arc::clone(&show);
+    let handle = app.clone();
     window.on_window_event(move |event| {
-        if let WindowEvent::Destroyed = event {
+        // A window opened again at once has the same label: leave the new one be.
+        if matches!(event, WindowEvent::Destroyed)
+            && handle.get_webview_window(AUDIENCE_WINDOW).is_none()
+        {
             on_close.unsubscribe(AUDIENCE_WINDOW);
             apply(&on_close, closed());
             apply(&on_close, ShowCommand::AudienceGrid { grid: None });
@@ -179,6 +183,7 @@ pub fn audience_grid(
     show: State<'_, Arc<Show>>,
     grid: Option<TerminalGrid>,
 ) -> Result<(), ShowRefused> {
+    tracing::info!(?grid, "the audience sized the terminals");
     show.apply(ShowCommand::AudienceGrid { grid }, now_ms())?;
     Ok(())
 }

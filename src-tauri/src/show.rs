@@ -43,21 +43,39 @@ pub fn show_attach<R: Runtime>(
 }
 
 /// A command of the presenter window. What only the app itself knows (what plays,
-/// where the audience window is, which terminals run) is not the window's to say.
+/// where the audience window is and the grid it sized, which terminals run) is not
+/// the window's to say: only the commands listed here are taken.
 #[tauri::command]
 pub fn show_command(
     show: State<'_, Arc<Show>>,
     command: ShowCommand,
 ) -> Result<ShowState, ShowRefused> {
-    if matches!(
-        command,
-        ShowCommand::Playing { .. } | ShowCommand::Audience { .. } | ShowCommand::Terminals { .. }
-    ) {
+    if !presenters(&command) {
         return Err(ShowRefused {
             message: "that part of the show is the app's own to set".into(),
         });
     }
     Ok(show.apply(command, now_ms())?)
+}
+
+/// The commands the presenter's window may send.
+fn presenters(command: &ShowCommand) -> bool {
+    use ShowCommand as C;
+    matches!(
+        command,
+        C::GoTo { .. }
+            | C::Next
+            | C::Previous
+            | C::SetMode { .. }
+            | C::SetStepMode { .. }
+            | C::StartTimer
+            | C::ToggleTimer
+            | C::ResetTimer
+            | C::ToggleBlank
+            | C::SetBlank { .. }
+            | C::ShowClock { .. }
+            | C::AudienceColumns { .. }
+    )
 }
 
 /// Applies a command of the app itself, logging (not failing) a refusal.

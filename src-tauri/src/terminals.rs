@@ -264,7 +264,15 @@ pub async fn audience_terminal_attach(
     name: String,
     output: Channel<InvokeResponseBody>,
 ) -> Result<Response, TerminalError> {
-    let terminals = Arc::clone(&terminals);
+    attach_redacted(&terminals, name, output).await
+}
+
+pub(crate) async fn attach_redacted(
+    terminals: &Arc<Terminals>,
+    name: String,
+    output: Channel<InvokeResponseBody>,
+) -> Result<Response, TerminalError> {
+    let terminals = Arc::clone(terminals);
     blocking(move || {
         let session = terminals.session(&name)?;
         let (_, runbook) = terminals.runbook()?;

@@ -447,3 +447,155 @@ fn a_playback_shows_recorded_lights_and_keeps_live_ones_back_until_live_again() 
     );
     Ok(())
 }
+
+/// The audience window's own window, beside the presenter's.
+fn audience_window(app: &App<MockRuntime>) -> WebviewWindow<MockRuntime> {
+    WebviewWindowBuilder::new(app, audience::AUDIENCE_WINDOW, Default::default())
+        .build()
+        .expect("the audience window builds")
+}
+
+#[test]
+fn the_audience_window_may_watch_but_never_run_type_resize_or_open() {
+    let (app, main) = app(Some(fixture("e2e-basic.md")));
+    invoke(&main, "initial_runbook", json!({})).expect("opens");
+    let audience = audience_window(&app);
+    for (cmd, args) in [
+        ("run_block", json!({ "blockId": "x" })),
+        (
+            "terminal_attach",
+            json!({ "name": "main", "cols": 80, "rows": 24 }),
+        ),
+        ("terminal_input", json!({ "name": "main", "data": "x" })),
+        (
+            "terminal_resize",
+            json!({ "name": "main", "cols": 80, "rows": 24 }),
+        ),
+        ("show_command", json!({ "command": { "kind": "next" } })),
+        ("open_runbook", json!({ "path": "/etc/passwd" })),
+        ("initial_runbook", json!({})),
+        ("open_link", json!({ "url": "https://example.org" })),
+        ("probe_attach", json!({})),
+        ("rehearse_run", json!({ "from": null })),
+        (
+            "play_step",
+            json!({ "stepId": "x", "speed": 1.0, "idleCapMs": null }),
+        ),
+        ("audience_open", json!({ "fullscreen": true })),
+        ("audience_close", json!({})),
+    ] {
+        let denied = invoke(&audience, cmd, args).expect_err("not granted to the audience");
+        assert!(
+            denied.to_string().contains("not allowed"),
+            "{cmd}: {denied}"
+        );
+    }
+    // What it needs is granted: its view of the runbook, blank.
+    let view = invoke(&audience, "audience_view", json!({})).expect("granted");
+    assert_eq!(view["steps"][0]["title"], "Step One: Check the tools");
+    let blanked = invoke(&audience, "audience_blank", json!({})).expect("granted");
+    assert_eq!(blanked["blanked"], true);
+}
+
+#[test]
+fn the_audience_view_has_no_notes_and_masks_secrets() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("talk.md");
+    std::fs::write(
+        &path,
+        "---\nredact: [\"hunter2-\\\\w+\"]\n---\n# Talk\n\n## Log in (1 minute)\n\n\
+         Use the key hunter2-abc to log in.\n\n```bash\necho hunter2-abc\n```\n\n\
+         ### Talking Points\n\n- Mention the private roadmap\n\n\
+         **Expected Result**: it prints `ok`\n\n- Q: \"Secret plans?\" → A: None yet.\n",
+    )?;
+    let (app, main) = app(None);
+    invoke(&main, "open_runbook", json!({ "path": path })).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let view = invoke(&audience_window(&app), "audience_view", json!({}))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let text = view.to_string();
+    for hidden in [
+        "hunter2-abc",
+        "private roadmap",
+        "Expected Result",
+        "Secret plans",
+        "None yet",
+    ] {
+        assert!(
+            !text.contains(hidden),
+            "the audience receives {hidden:?}: {text}"
+        );
+    }
+    assert!(text.contains("Use the key *********** to log in"), "{text}");
+    assert!(text.contains("echo ***********"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn the_audience_never_starts_a_terminal() {
+    let (app, main) = app(Some(fixture("e2e-basic.md")));
+    invoke(&main, "initial_runbook", json!({})).expect("opens");
+    let audience = audience_window(&app);
+    let (channel, _rx) = capture_channel::<InvokeResponseBody>();
+    let terminals = app.state::<Arc<Terminals>>();
+    let result = tauri::async_runtime::block_on(terminals::attach_redacted(
+        &terminals,
+        "main".into(),
+        channel,
+    ));
+    let message = result.err().map(|e| e.message).unwrap_or_default();
+    assert!(message.contains("not started"), "{message}");
+    assert!(terminals.sessions().is_empty(), "no terminal was started");
+    drop(audience);
+}
+
+#[test]
+fn the_show_is_one_state_for_every_window_and_app_only_parts_are_refused() {
+    let (app, main) = app(Some(fixture("e2e-basic.md")));
+    invoke(&main, "initial_runbook", json!({})).expect("opens");
+    let show = app.state::<Arc<Show>>();
+    let (presenter, from_presenter) = mpsc::channel();
+    let (room, from_room) = mpsc::channel();
+    // (A channel passed through the mock IPC would post to a webview; subscribe directly.)
+    show.subscribe(MAIN_WINDOW, move |s| drop(presenter.send(s.clone())));
+    show.subscribe(audience::AUDIENCE_WINDOW, move |s| {
+        drop(room.send(s.clone()))
+    });
+    let first = from_room
+        .recv_timeout(Duration::from_secs(1))
+        .expect("the whole state first");
+    assert_eq!(first.current, Some(0));
+
+    let after = invoke(
+        &main,
+        "show_command",
+        json!({ "command": { "kind": "next" } }),
+    )
+    .expect("the presenter moves the show");
+    assert_eq!(after["current"], 1);
+    assert!(
+        after["timer"]["startedAt"].is_number(),
+        "the first step change starts the clock"
+    );
+    for rx in [&from_presenter, &from_room] {
+        let seen: Vec<_> = (0..3)
+            .map_while(|_| rx.recv_timeout(Duration::from_secs(1)).ok())
+            .collect();
+        assert!(
+            seen.iter().any(|s| s.current == Some(1)),
+            "every window hears it: {seen:?}"
+        );
+    }
+    for kind in [
+        json!({ "kind": "terminals", "names": ["x"] }),
+        json!({ "kind": "playing", "stepId": null }),
+        json!({ "kind": "audience", "open": true, "monitor": null, "fullscreen": true }),
+        json!({ "kind": "audienceGrid", "grid": { "cols": 5, "rows": 5 } }),
+    ] {
+        let refused =
+            invoke(&main, "show_command", json!({ "command": kind })).expect_err("app-only");
+        assert!(
+            refused.to_string().contains("app's own"),
+            "{kind}: {refused}"
+        );
+    }
+}

@@ -21,8 +21,8 @@
 //! mask from there on even then.
 //!
 //! Also as in the recordings: a secret longer than [`MAX_PENDING`] cut by a batch
-//! boundary, or split by an escape sequence (a colour change in its middle), is not
-//! matched whole.
+//! boundary is not matched whole. A secret split by escape sequences (a colour
+//! change in its middle) is: [`Redactor::redact`] matches the visible text.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -352,6 +352,20 @@ mod tests {
         assert_eq!(text(l.push(b"pass hun")), "");
         assert_eq!(text(l.push(b"ter2!")), "");
         assert_eq!(text(l.flush()), "pass *******!");
+    }
+
+    #[test]
+    fn a_secret_split_by_colours_is_masked_whole() {
+        let mut l = live();
+        assert_eq!(text(l.push(b"\x1b[01;31m\x1b[Ksk-")), "");
+        assert_eq!(
+            text(l.push(b"\x1b[m\x1b[Kabc123\n")),
+            "\x1b[01;31m\x1b[K***\x1b[m\x1b[K******\n"
+        );
+        // A pause in the middle of an escape sequence shows it as it came.
+        assert_eq!(text(l.push(b"x \x1b[3")), "");
+        assert_eq!(text(l.flush()), "x \x1b[3");
+        assert_eq!(text(l.push(b"1msk-a\x1b[0mb\n")), "1m****\x1b[0m*\n");
     }
 
     #[test]

@@ -86,6 +86,8 @@ impl Default for AudienceState {
 
 /// Readable from the back of a room on a projector, wide enough for most output.
 pub const DEFAULT_AUDIENCE_COLUMNS: u16 = 100;
+/// The rows an audience grid may have.
+pub const AUDIENCE_ROWS: std::ops::RangeInclusive<u16> = 4..=200;
 /// The columns the audience can be set to: narrower is unreadable text, wider is no terminal.
 pub const AUDIENCE_COLUMNS: std::ops::RangeInclusive<u16> = 40..=300;
 
@@ -201,10 +203,23 @@ impl ShowState {
                 self.audience.columns =
                     columns.clamp(*AUDIENCE_COLUMNS.start(), *AUDIENCE_COLUMNS.end());
             }
-            ShowCommand::AudienceGrid { grid } => self.audience.grid = grid,
+            ShowCommand::AudienceGrid { grid } => {
+                self.audience.grid = grid.map(|g| self.fit_grid(g));
+            }
             ShowCommand::Terminals { names } => self.terminals = names,
         }
         Ok(())
+    }
+
+    /// A grid the audience window asked for, within reason: its columns are the ones
+    /// chosen, its rows within [`AUDIENCE_ROWS`] (every terminal is resized to it).
+    fn fit_grid(&self, grid: TerminalGrid) -> TerminalGrid {
+        TerminalGrid {
+            cols: self.audience.columns,
+            rows: grid
+                .rows
+                .clamp(*AUDIENCE_ROWS.start(), *AUDIENCE_ROWS.end()),
+        }
     }
 
     fn require_runbook(&self) -> Result<(), ShowError> {
@@ -837,6 +852,17 @@ mod tests {
             cols: 120,
             rows: 33,
         });
+        // A grid out of reason comes back to the columns chosen and sane rows.
+        let wild = Some(TerminalGrid {
+            cols: 7,
+            rows: 65_000,
+        });
+        let s = show.apply(ShowCommand::AudienceGrid { grid: wild }, 0)?;
+        let sane = TerminalGrid {
+            cols: 120,
+            rows: 200,
+        };
+        assert_eq!(s.audience.grid, Some(sane));
         show.apply(ShowCommand::AudienceGrid { grid }, 0)?;
         let names = vec!["main".to_string(), "server".to_string()];
         let s = show.apply(

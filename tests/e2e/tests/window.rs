@@ -142,6 +142,14 @@ async fn keyboard_moves_between_steps_and_updates_side_panels() -> Result<()> {
         ensure!(second.id != first.id, "data-step-id did not change");
         app.screenshot("basic-2-after-down").await?;
 
+        // PageDown is the remote's advance: it runs the step's block first, then moves on.
+        app.press(Key::PageDown).await?;
+        app.wait_for(
+            "PageDown to run step two's block",
+            "document.querySelector('#step-body .cue-block .status').dataset.status === 'ok'",
+            READY_TIMEOUT,
+        )
+        .await?;
         app.press(Key::PageDown).await?;
         app.wait_for(
             "PageDown to move forward",

@@ -59,14 +59,19 @@ function terminalView(name: string): TerminalView {
   return v;
 }
 
-/** The audience's view of the runbook, fetched again when the show opens another one or reloads it. */
+/**
+ * The audience's view of the runbook, fetched again when the show opens another one
+ * or reloads it. Its terminal views are attached again too: another runbook has other
+ * terminals, and a reload may have changed what `redact` masks.
+ */
 async function ensureView(s: ShowState): Promise<void> {
-  const key = `${s.runbook ?? ""}\n${s.steps.join("\n")}\n${s.contentRevision}`;
+  const key = `${s.runbook ?? ""}\n${s.contentRevision}`;
   if (key === viewKey && view) return;
+  const fetched = await audienceView();
+  view = fetched;
   viewKey = key;
-  view = await audienceView();
   shownStep = null;
-  if (s.runbook === null) resetTerminals();
+  resetTerminals();
 }
 
 function resetTerminals(): void {
@@ -158,10 +163,22 @@ function renderClock(s: ShowState): void {
   if (timerRunning(s.timer)) clockTick = window.setTimeout(() => renderClock(s), 1000 - (ms % 1000) + 5);
 }
 
-async function onShow(s: ShowState): Promise<void> {
-  await ensureView(s);
-  render(s);
-  document.body.dataset.ready = "true";
+/** States are handled one at a time, and only the newest is drawn once the view is in. */
+let handling: Promise<void> = Promise.resolve();
+
+function onShow(): void {
+  handling = handling.then(async () => {
+    const s = show.state;
+    if (!s) return;
+    try {
+      await ensureView(s);
+    } catch (e) {
+      console.error("cannot fetch the audience's view of the runbook", e);
+    }
+    const latest = show.state ?? s;
+    render(latest);
+    document.body.dataset.ready = "true";
+  });
 }
 
 function onKey(e: KeyboardEvent): void {
@@ -181,6 +198,13 @@ async function start(): Promise<void> {
   }).observe(element("audience-main"));
   (window as unknown as { __cuedeckAudience: unknown }).__cuedeckAudience = {
     read: (name: string): string => views.get(name)?.text() ?? "",
+    grid: (name: string): { cols: number; rows: number; fits: boolean; fontSize: number } | null => {
+      const v = views.get(name);
+      if (!v) return null;
+      const screen = v.element.querySelector(".xterm-screen");
+      const fits = screen !== null && screen.getBoundingClientRect().width <= v.element.getBoundingClientRect().width + 1;
+      return { cols: v.term.cols, rows: v.term.rows, fits, fontSize: v.term.options.fontSize ?? 0 };
+    },
     shown: (): string[] => [...views.values()].filter((v) => !v.element.hidden).map((v) => v.name),
     clock: () => {
       const now = Date.now();
@@ -189,7 +213,7 @@ async function start(): Promise<void> {
     },
     revision: (): number => show.state?.revision ?? -1,
   };
-  show.onChange((s) => void onShow(s));
+  show.onChange(() => onShow());
   try {
     await show.attach();
   } catch (e) {

@@ -169,6 +169,10 @@ function advance(): void {
   const runbook = state.runbook;
   if (!runbook) return;
   const step = runbook.steps[state.current] ?? null;
+  if (controls.isPlaying() || show.state?.playing) {
+    controls.say("A recording is playing: Ctrl+. stops it, ↓ moves on without waiting.");
+    return;
+  }
   const next = advanceAction(step, pane.statuses, state.current >= runbook.steps.length - 1);
   switch (next.kind) {
     case "run":
@@ -379,6 +383,10 @@ async function listenForDrops(): Promise<void> {
 
 async function start(): Promise<void> {
   document.addEventListener("keydown", onKey);
+  // A list chosen from gives the keyboard back: the remote's keys must not change its value.
+  document.addEventListener("change", (e) => {
+    if (e.target instanceof HTMLSelectElement) e.target.blur();
+  });
   document.getElementById("open")?.addEventListener("click", () => void chooseFile());
   element("step-body").addEventListener("click", onBlockButton);
   document.getElementById("empty")?.addEventListener("click", () => void chooseFile());

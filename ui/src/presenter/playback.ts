@@ -178,6 +178,11 @@ export class ShowControls {
     if (status.state === "finished") this.say("");
   }
 
+  /** Whether a step's recording is playing now. */
+  isPlaying(): boolean {
+    return this.playing !== null;
+  }
+
   stop(): boolean {
     if (this.playing === null) return false;
     void playbackStop().catch(console.error);

@@ -181,17 +181,31 @@ export class StagePanel {
   private renderAudience(s: ShowState | null): void {
     const a = s?.audience;
     const open = a?.open ?? false;
+    const blanked = s?.blanked ?? false;
     this.audienceButton.dataset.open = String(open);
+    this.audienceButton.dataset.blanked = String(blanked);
     this.columns.hidden = !open;
     if (a) this.columns.value = String(a.columns);
-    this.audienceButton.dataset.blanked = String(s?.blanked ?? false);
-    const where = a?.monitor ? ` on ${a.monitor}` : "";
-    const parts = open
-      ? [`Audience${where}`, a?.fullscreen ? "fullscreen" : "", s?.blanked ? "blanked" : "", a?.showClock ? "clock" : ""]
-      : ["Audience", s?.blanked ? "blanked" : ""];
-    this.audienceState.textContent = parts.filter((p) => p !== "").join(" · ");
+    const line = element("audience-line");
+    line.dataset.open = String(open);
+    line.dataset.blanked = String(blanked);
+    this.audienceState.textContent = audienceSummary(s);
     this.audienceButton.title = open
-      ? `The audience window is open${where}${s?.blanked ? ", blanked (B restores it)" : ""}. A brings it up, F5 makes it fullscreen.`
+      ? `${audienceSummary(s)}. A brings it up, F5 makes it fullscreen, B blanks it.`
       : "Open the audience window (A); F5: fullscreen and start the clock";
   }
+}
+
+/** "Audience on HDMI-1 · fullscreen · blanked · clock shown", or how to open it. */
+export function audienceSummary(s: ShowState | null): string {
+  const a = s?.audience;
+  if (!a?.open) return s?.blanked ? "Audience window closed (blanked): A opens it" : "Audience window closed: A opens it";
+  return [
+    `Audience ${a.monitor ? `on ${a.monitor}` : "open"}`,
+    a.fullscreen ? "fullscreen" : "windowed",
+    s?.blanked ? "BLANKED" : "",
+    a.showClock ? "clock shown" : "",
+  ]
+    .filter((p) => p !== "")
+    .join(" · ");
 }

@@ -29,7 +29,10 @@ export class ShowClient {
   private latest: ShowState | null = null;
   private readonly listeners: ((state: ShowState, previous: ShowState | null) => void)[] = [];
 
-  /** Subscribes; a state older than one already seen (a late reply) is ignored. */
+  /**
+   * Subscribes. A state older than one already seen (a command's late reply) is
+   * ignored: core's revision only grows, across runbooks too.
+   */
   async attach(): Promise<ShowState> {
     const first = await showAttach((s) => this.receive(s));
     this.receive(first);
@@ -47,7 +50,7 @@ export class ShowClient {
   /** A state from the backend (a publish, or a command's reply). */
   receive(state: ShowState): void {
     const previous = this.latest;
-    if (previous && state.revision <= previous.revision && state.runbook === previous.runbook) return;
+    if (previous && state.revision <= previous.revision) return;
     this.latest = state;
     for (const listener of this.listeners) listener(state, previous);
   }

@@ -94,6 +94,9 @@ export class TerminalView {
       if (this.grid === null) source.resize?.(cols, rows);
     });
     this.term.attachCustomKeyEventHandler((e) => this.onKey(e));
+    // A followed grid taller than the pane: keep the cursor's row in sight.
+    this.term.onCursorMove(() => this.keepCursorInSight());
+    this.term.onRender(() => this.keepCursorInSight());
     this.feed = new OutputFeed(
       (bytes, parsed) => this.term.write(bytes, parsed),
       (n) => source.ack?.(n),
@@ -190,6 +193,25 @@ export class TerminalView {
     if (this.term.cols !== this.grid.cols || this.term.rows !== this.grid.rows) {
       this.term.resize(this.grid.cols, this.grid.rows);
     }
+  }
+
+  /**
+   * In "width" follow mode the grid may be taller than the element: shift the screen
+   * up just enough that the cursor's row is the last one shown (the newest output).
+   */
+  private keepCursorInSight(): void {
+    const screen = this.element.querySelector<HTMLElement>(".xterm");
+    if (!screen) return;
+    if (this.grid === null || this.options.follow !== "width") {
+      if (screen.style.transform) screen.style.transform = "";
+      return;
+    }
+    const rowHeight = screen.clientHeight / Math.max(1, this.term.rows);
+    const buffer = this.term.buffer.active;
+    const cursorBottom = (buffer.cursorY + 1) * rowHeight;
+    const shift = Math.max(0, Math.ceil(cursorBottom - this.element.clientHeight));
+    const transform = shift > 0 ? `translateY(-${shift}px)` : "";
+    if (screen.style.transform !== transform) screen.style.transform = transform;
   }
 
   /** The grid that fits the element at the font size that fits `cols` columns in its width. */
