@@ -86,6 +86,8 @@ impl Default for AudienceState {
 
 /// Readable from the back of a room on a projector, wide enough for most output.
 pub const DEFAULT_AUDIENCE_COLUMNS: u16 = 100;
+/// The fewest columns a tile of the audience window is given.
+pub const AUDIENCE_MIN_TILE_COLUMNS: u16 = 20;
 /// The rows an audience grid may have.
 pub const AUDIENCE_ROWS: std::ops::RangeInclusive<u16> = 4..=200;
 /// The columns the audience can be set to: narrower is unreadable text, wider is no terminal.
@@ -211,11 +213,14 @@ impl ShowState {
         Ok(())
     }
 
-    /// A grid the audience window asked for, within reason: its columns are the ones
-    /// chosen, its rows within [`AUDIENCE_ROWS`] (every terminal is resized to it).
+    /// A grid the audience window asked for, within reason (every terminal is resized
+    /// to it): at most the columns chosen (tiles side by side share them, so the font
+    /// stays as large as one terminal's), at least [`AUDIENCE_MIN_TILE_COLUMNS`], and
+    /// rows within [`AUDIENCE_ROWS`].
     fn fit_grid(&self, grid: TerminalGrid) -> TerminalGrid {
+        let most = self.audience.columns.max(AUDIENCE_MIN_TILE_COLUMNS);
         TerminalGrid {
-            cols: self.audience.columns,
+            cols: grid.cols.clamp(AUDIENCE_MIN_TILE_COLUMNS, most),
             rows: grid
                 .rows
                 .clamp(*AUDIENCE_ROWS.start(), *AUDIENCE_ROWS.end()),
@@ -859,7 +864,7 @@ mod tests {
         });
         let s = show.apply(ShowCommand::AudienceGrid { grid: wild }, 0)?;
         let sane = TerminalGrid {
-            cols: 120,
+            cols: AUDIENCE_MIN_TILE_COLUMNS,
             rows: 200,
         };
         assert_eq!(s.audience.grid, Some(sane));

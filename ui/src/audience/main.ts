@@ -21,8 +21,8 @@ import type { AudienceBlock, AudienceStep, AudienceView, ShowState, TerminalGrid
 import { formatClock } from "../shared/pacing";
 import { ShowClient, talkElapsedMs, timerRunning } from "../shared/show";
 import { fillContent } from "../shared/step-content";
-import { TerminalView, type TerminalSource } from "../shared/terminal-view";
-import { tileLayout } from "./layout";
+import { TerminalView, cellRatio, type TerminalSource } from "../shared/terminal-view";
+import { gridFor, tileLayout } from "./layout";
 
 function element(id: string): HTMLElement {
   const el = document.getElementById(id);
@@ -111,7 +111,7 @@ function render(s: ShowState): void {
   content.hidden = names.length > 0 || step === null;
   if (step && step.id !== shownStep) renderContent(step);
   shownStep = step?.id ?? null;
-  requestAnimationFrame(() => layoutTerminals(s, names));
+  requestAnimationFrame(() => layoutTerminals(s, step, names));
 }
 
 function renderContent(step: AudienceStep): void {
@@ -132,13 +132,17 @@ function renderBlock(block: AudienceBlock): HTMLElement {
 }
 
 /**
- * Sizes the terminals for the room: the grid that shows the chosen number of columns
- * across a tile; every terminal (and the presenter's view of it) follows that grid.
+ * Sizes the terminals for the room: the chosen number of columns spans the screen
+ * (tiles side by side share it, so their font is as large as one terminal's), and
+ * every terminal (the presenter's view of it too) follows that grid.
  */
-function layoutTerminals(s: ShowState, names: string[]): void {
-  const first = names[0] === undefined ? undefined : views.get(names[0]);
-  if (first) {
-    const wanted = first.gridForColumns(s.audience.columns);
+function layoutTerminals(s: ShowState, step: AudienceStep | null, names: string[]): void {
+  if (step && step.terminals.length > 0) {
+    const area = tiles.parentElement ?? tiles;
+    const style = getComputedStyle(area);
+    const width = area.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const height = area.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    const wanted = gridFor(step.terminals.length, width, height, s.audience.columns, cellRatio());
     if (wanted && (wanted.cols !== sentGrid?.cols || wanted.rows !== sentGrid.rows)) {
       sentGrid = wanted;
       void audienceGrid(wanted).catch((e: unknown) => console.error(e));

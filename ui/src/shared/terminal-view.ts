@@ -214,16 +214,6 @@ export class TerminalView {
     if (screen.style.transform !== transform) screen.style.transform = transform;
   }
 
-  /** The grid that fits the element at the font size that fits `cols` columns in its width. */
-  gridForColumns(cols: number): { cols: number; rows: number } | null {
-    const width = this.element.clientWidth;
-    const height = this.element.clientHeight;
-    if (width === 0 || height === 0) return null;
-    const ratio = cellRatio();
-    const fontSize = width / (cols * ratio.width);
-    return { cols, rows: Math.max(4, Math.floor(height / (fontSize * ratio.height))) };
-  }
-
   /** Shown again after another tab: brought to its newest line. */
   reveal(): void {
     this.layout();
@@ -257,7 +247,7 @@ let measured: { width: number; height: number } | null = null;
  * A cell's width and height per pixel of font size, measured once from the terminal
  * font (xterm.js draws a cell this wide and about 1.2 font sizes high by default).
  */
-function cellRatio(): { width: number; height: number } {
+export function cellRatio(): { width: number; height: number } {
   if (measured) return measured;
   const canvas = document.createElement("canvas");
   const ctx = canvas.getContext("2d");
