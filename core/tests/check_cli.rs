@@ -64,3 +64,25 @@ fn unreadable_files_exit_two() {
     assert!(err.contains("not UTF-8"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Every runbook we ship in `runbooks/` lints clean: no error, no warning.
+#[test]
+fn our_runbooks_lint_clean() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runbooks");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("runbooks/") {
+        let path = entry.expect("a directory entry").path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        seen += 1;
+        let (code, out, err) = check(&[&path.display().to_string()]);
+        assert_eq!(code, 0, "{}: {out}\n{err}", path.display());
+        assert!(
+            out.contains("0 errors, 0 warnings"),
+            "{}: {out}",
+            path.display()
+        );
+    }
+    assert!(seen >= 2, "runbooks/ has the tour and the stage talk");
+}

@@ -103,12 +103,28 @@ fn fail_fast_stops_at_the_first_failure_and_only_selects() {
     assert!(err.contains("no step matches `no-such-step`"), "{err}");
 }
 
+/// Our own runbook, copied into a scratch folder: its rehearsal lands beside the
+/// copy, never in `runbooks/` (a newcomer's first `cargo xtask run` shows none).
+fn runbook_copy(name: &str) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../runbooks")
+        .join(name);
+    let text = std::fs::read_to_string(&source).expect("our runbook");
+    scratch(name.trim_end_matches(".md"), &text)
+}
+
 #[test]
 fn the_tour_rehearses_green() {
-    let tour = Path::new(env!("CARGO_MANIFEST_DIR")).join("../runbooks/tour.md");
+    let tour = runbook_copy("tour.md");
     let (code, out, err) = rehearse(&[&tour.display().to_string()]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("0 failed"), "{out}");
+    let recorded = tour.with_file_name(".cuedeck");
+    assert!(
+        recorded.is_dir(),
+        "the rehearsal is recorded beside the copy"
+    );
+    let _ = std::fs::remove_dir_all(tour.parent().expect("a folder"));
 }
 
 #[test]
