@@ -223,7 +223,9 @@ export function renderPresenter(step: Step | undefined): void {
 
 export function renderHeader(runbook: Runbook | null, current: number): void {
   const title = runbook?.title.trim() || (runbook?.path ? fileName(runbook.path) : "Cuedeck");
-  byId("runbook-title").textContent = title;
+  const heading = byId("runbook-title");
+  heading.textContent = title;
+  heading.title = title; // the whole title, when the bar is too narrow for it
   const counter = byId("step-counter");
   counter.textContent = runbook && runbook.steps.length > 0 ? `Step ${current + 1} / ${runbook.steps.length}` : "";
   const warnings = runbook?.diagnostics.filter((d) => d.severity === "warning") ?? [];
