@@ -276,14 +276,23 @@ impl App {
 
     /// Presses Ctrl+`c` as a user would (to the focused element).
     pub async fn ctrl(&self, c: char) -> Result<()> {
-        let ctrl: char = Key::Control.into();
-        let seq = KeyActions::new("keyboard".into())
-            .then(KeyAction::Down { value: ctrl })
+        self.chord(&[Key::Control], c).await
+    }
+
+    /// Presses `c` with the modifier keys `mods` held (Ctrl+Alt+=, Shift+T), as a user would.
+    pub async fn chord(&self, mods: &[Key], c: char) -> Result<()> {
+        let mut seq = KeyActions::new("keyboard".into());
+        for &m in mods {
+            seq = seq.then(KeyAction::Down { value: m.into() });
+        }
+        seq = seq
             .then(KeyAction::Down { value: c })
-            .then(KeyAction::Up { value: c })
-            .then(KeyAction::Up { value: ctrl });
+            .then(KeyAction::Up { value: c });
+        for &m in mods.iter().rev() {
+            seq = seq.then(KeyAction::Up { value: m.into() });
+        }
         within(
-            &format!("pressing Ctrl+{c}"),
+            &format!("pressing {c:?} with {} modifier(s)", mods.len()),
             COMMAND_TIMEOUT,
             self.client.perform_actions(seq),
         )

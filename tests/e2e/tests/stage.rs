@@ -169,6 +169,29 @@ async fn the_audience_window_follows_the_show_without_notes_or_secrets() -> Resu
             "after a reload the clocks differ by {drift} ms: {reloaded} vs {presenter_clock}"
         );
         app.switch_to(&presenter).await?;
+
+        // The notes zoom on their own; the clock resets only once confirmed.
+        app.chord(&[Key::Control, Key::Alt], '=').await?;
+        app.wait_for(
+            "the notes bigger",
+            "document.getElementById('presenter-scroll').dataset.zoom === '1.1'",
+            UI_TIMEOUT,
+        )
+        .await?;
+        app.chord(&[Key::Shift], 'T').await?;
+        app.wait_for("the reset to ask first", "!document.getElementById('clock-confirm').hidden", UI_TIMEOUT)
+            .await?;
+        app.click("#clock-confirm-keep").await?;
+        let kept = app.js("return window.__cuedeckClock.read();").await?;
+        ensure!(kept["running"] == Value::Bool(true), "keeping the clock keeps it running: {kept}");
+        app.chord(&[Key::Shift], 'T').await?;
+        app.click("#clock-confirm-reset").await?;
+        app.wait_for(
+            "the clock reset",
+            "window.__cuedeckClock.read().talkMs === 0 && !window.__cuedeckClock.read().running",
+            UI_TIMEOUT,
+        )
+        .await?;
         app.screenshot("stage-presenter").await.map(drop)
     })
     .await;
