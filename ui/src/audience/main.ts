@@ -7,7 +7,7 @@
 import "../shared/crash";
 import "./audience.css";
 import { clickerAction } from "../shared/clicker";
-import { h } from "../shared/dom";
+import { byId, h } from "../shared/dom";
 import {
   audienceBlank,
   audienceClicker,
@@ -24,15 +24,9 @@ import { fillContent } from "../shared/step-content";
 import { TerminalView, cellRatio, type TerminalSource } from "../shared/terminal-view";
 import { gridFor, tileLayout } from "./layout";
 
-function element(id: string): HTMLElement {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`audience.html lacks #${id}`);
-  return el;
-}
-
 const show = new ShowClient();
-const tiles = element("audience-tiles");
-const content = element("audience-content");
+const tiles = byId("audience-tiles");
+const content = byId("audience-content");
 const renderer: Promise<"webgl" | "dom"> = terminalRenderer().catch(() => "dom" as const);
 /** Every terminal seen so far, kept attached so its screen stays current when hidden. */
 const views = new Map<string, TerminalView>();
@@ -85,11 +79,11 @@ function currentStep(s: ShowState): AudienceStep | null {
 
 function render(s: ShowState): void {
   const step = currentStep(s);
-  element("audience-waiting").hidden = view !== null && s.runbook !== null;
-  element("audience-number").textContent = step && view ? `${step.number} / ${view.steps.length}` : "";
-  element("audience-title").textContent = step?.title ?? view?.title ?? "";
+  byId("audience-waiting").hidden = view !== null && s.runbook !== null;
+  byId("audience-number").textContent = step && view ? `${step.number} / ${view.steps.length}` : "";
+  byId("audience-title").textContent = step?.title ?? view?.title ?? "";
   document.title = step ? `${step.title} — Audience` : "Cuedeck — Audience";
-  const blank = element("blank");
+  const blank = byId("blank");
   blank.hidden = !s.blanked;
   document.body.dataset.blanked = String(s.blanked);
   renderClock(s);
@@ -159,7 +153,7 @@ function layoutTerminals(s: ShowState, step: AudienceStep | null, names: string[
 
 function renderClock(s: ShowState): void {
   window.clearTimeout(clockTick);
-  const clock = element("audience-clock");
+  const clock = byId("audience-clock");
   clock.hidden = !s.audience.showClock;
   if (clock.hidden) return;
   const ms = talkElapsedMs(s.timer, Date.now());
@@ -199,7 +193,7 @@ async function start(): Promise<void> {
   new ResizeObserver(() => {
     const s = show.state;
     if (s) render(s);
-  }).observe(element("audience-main"));
+  }).observe(byId("audience-main"));
   (window as unknown as { __cuedeckAudience: unknown }).__cuedeckAudience = {
     read: (name: string): string => views.get(name)?.text() ?? "",
     grid: (name: string): { cols: number; rows: number; fits: boolean; fontSize: number } | null => {
@@ -222,8 +216,8 @@ async function start(): Promise<void> {
     await show.attach();
   } catch (e) {
     console.error("cannot subscribe to the show", e);
-    element("audience-waiting").textContent = `Cannot reach the show: ${String(e)}`;
-    element("audience-waiting").hidden = false;
+    byId("audience-waiting").textContent = `Cannot reach the show: ${String(e)}`;
+    byId("audience-waiting").hidden = false;
     document.body.dataset.ready = "true";
   }
 }

@@ -12,6 +12,7 @@ import { open as openDialog } from "@tauri-apps/plugin-dialog";
 import { ChartStrip } from "./charts";
 import { HealthBar } from "./health";
 import { clickerAction } from "../shared/clicker";
+import { byId } from "../shared/dom";
 import {
   audienceLeaveFullscreen,
   audienceOpen,
@@ -43,18 +44,12 @@ interface State {
 
 const state: State = { runbook: null, current: -1, error: null };
 
-function element(id: string): HTMLElement {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`index.html lacks #${id}`);
-  return el;
-}
-
 const show = new ShowClient();
-const pane = new TerminalPane(element("terminals"), element("terminal-tabs"), element("terminal-views"));
-const health = new HealthBar(element("health"), element("health-summary") as HTMLButtonElement, (name, hidden) => {
+const pane = new TerminalPane(byId("terminals"), byId("terminal-tabs"), byId("terminal-views"));
+const health = new HealthBar(byId("health"), byId("health-summary") as HTMLButtonElement, (name, hidden) => {
   probeHide(name, hidden).catch((e: unknown) => console.error("cannot hide service", name, e));
 });
-const charts = new ChartStrip(element("charts-section"), element("charts"), element("chart-window") as HTMLSelectElement);
+const charts = new ChartStrip(byId("charts-section"), byId("charts"), byId("chart-window") as HTMLSelectElement);
 const controls = new ShowControls(
   pane,
   () => state.runbook?.steps[state.current] ?? null,
@@ -64,16 +59,16 @@ const controls = new ShowControls(
 );
 pane.onStatus = () => controls.render();
 const preflight = new PreflightPanel(
-  element("preflight-button") as HTMLButtonElement,
-  element("preflight"),
-  element("preflight-list"),
+  byId("preflight-button") as HTMLButtonElement,
+  byId("preflight"),
+  byId("preflight-list"),
 );
 const stage = new StagePanel(
   () => void command({ kind: "toggleTimer" }),
   () => void command({ kind: "resetTimer" }),
   (columns) => void command({ kind: "audienceColumns", columns }),
 );
-const keymap = new KeymapSheet(element("keymap"));
+const keymap = new KeymapSheet(byId("keymap"));
 
 /** Sends a command to the show; the new state comes back (and to every window). */
 async function command(cmd: ShowCommand): Promise<void> {
@@ -388,14 +383,14 @@ async function start(): Promise<void> {
     if (e.target instanceof HTMLSelectElement) e.target.blur();
   });
   document.getElementById("open")?.addEventListener("click", () => void chooseFile());
-  element("step-body").addEventListener("click", onBlockButton);
+  byId("step-body").addEventListener("click", onBlockButton);
   document.getElementById("empty")?.addEventListener("click", () => void chooseFile());
-  element("audience-button").addEventListener("click", () => {
+  byId("audience-button").addEventListener("click", () => {
     void audienceOpen(false).catch((err: unknown) => controls.say(`Cannot open the audience window: ${String(err)}`));
   });
-  element("keys-button").addEventListener("click", () => keymap.toggle());
+  byId("keys-button").addEventListener("click", () => keymap.toggle());
   // Back to the show from a terminal: Esc (outside full-screen programs) or Shift+Esc.
-  pane.onLeave = () => element("stage").focus();
+  pane.onLeave = () => byId("stage").focus();
   show.onChange(onShow);
   try {
     await watchRunbook(onUpdate);

@@ -18,15 +18,9 @@ import {
   toggledOverride,
   type Mode,
 } from "./playback-logic";
-import { h } from "../shared/dom";
+import { byId, h } from "../shared/dom";
 import { blockTerminals } from "../shared/terminal-logic";
 import type { TerminalPane } from "./terminal-pane";
-
-function element<T extends HTMLElement = HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`index.html lacks #${id}`);
-  return el as T;
-}
 
 function errorText(e: unknown): string {
   return typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e);
@@ -43,11 +37,11 @@ export class ShowControls {
   private rehearsing = false;
   private readonly rehearsed = new Map<string, "running" | "ok" | "failed">();
 
-  private readonly controls = element("show-controls");
-  private readonly badge = element("playback-badge");
-  private readonly stepMode = element<HTMLButtonElement>("step-mode");
-  private readonly fallback = element("fallback");
-  private readonly notice = element("show-notice");
+  private readonly controls = byId("show-controls");
+  private readonly badge = byId("playback-badge");
+  private readonly stepMode = byId<HTMLButtonElement>("step-mode");
+  private readonly fallback = byId("fallback");
+  private readonly notice = byId("show-notice");
 
   constructor(
     private readonly pane: TerminalPane,
@@ -57,13 +51,13 @@ export class ShowControls {
     private readonly show: () => ShowState | null,
     private readonly command: (command: ShowCommand) => Promise<void>,
   ) {
-    this.fillSelect(element<HTMLSelectElement>("play-speed"), SPEEDS, speedLabel, this.speed, (v) => (this.speed = v));
-    this.fillSelect(element<HTMLSelectElement>("play-idle"), IDLE_CAPS, idleCapLabel, this.idleCapMs, (v) => (this.idleCapMs = v));
+    this.fillSelect(byId<HTMLSelectElement>("play-speed"), SPEEDS, speedLabel, this.speed, (v) => (this.speed = v));
+    this.fillSelect(byId<HTMLSelectElement>("play-idle"), IDLE_CAPS, idleCapLabel, this.idleCapMs, (v) => (this.idleCapMs = v));
     for (const button of this.controls.querySelectorAll<HTMLButtonElement>("[data-mode]")) {
       button.addEventListener("click", () => this.setMode(button.dataset.mode === "playback" ? "playback" : "live"));
     }
-    element("rehearse-all").addEventListener("click", () => void this.rehearse(null));
-    element("rehearse-from").addEventListener("click", () => void this.rehearse(this.currentStep()?.id ?? null));
+    byId("rehearse-all").addEventListener("click", () => void this.rehearse(null));
+    byId("rehearse-from").addEventListener("click", () => void this.rehearse(this.currentStep()?.id ?? null));
     this.stepMode.addEventListener("click", () => this.toggleStep());
     this.fallback.querySelector("button")?.addEventListener("click", () => void this.playCurrent());
     (window as unknown as { __cuedeckShow: unknown }).__cuedeckShow = {
@@ -236,7 +230,7 @@ export class ShowControls {
     for (const button of this.controls.querySelectorAll<HTMLButtonElement>("[data-mode]")) {
       button.setAttribute("aria-pressed", String(button.dataset.mode === this.mode));
     }
-    for (const id of ["rehearse-all", "rehearse-from"]) element<HTMLButtonElement>(id).disabled = this.rehearsing;
+    for (const id of ["rehearse-all", "rehearse-from"]) byId<HTMLButtonElement>(id).disabled = this.rehearsing;
     this.markSteps();
     const playing = step !== null && this.playing === step.id;
     const mode = step ? this.modeOf(step) : this.mode;

@@ -1,7 +1,7 @@
 // Model -> DOM. Model strings only ever reach the DOM as text (textContent, attribute
 // values); the one HTML input, core's rendered Markdown, goes through DOMPurify first.
 
-import { h, inlineCode } from "../shared/dom";
+import { byId, h, inlineCode } from "../shared/dom";
 import type { CodeBlock, Diagnostic, OpenError, Runbook, Step } from "../shared/model";
 import { canFillContent, fillContent, inertLinks } from "../shared/step-content";
 import {
@@ -16,12 +16,6 @@ import {
 } from "../shared/logic";
 
 
-
-function byId<T extends HTMLElement = HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`index.html lacks #${id}`);
-  return el as T;
-}
 
 // --- Left column: the steps ---
 

@@ -3,6 +3,7 @@
 // state, and the notes' own zoom. Everything is drawn from the show state (core's
 // `show`) and the clock; nothing here keeps time of its own.
 
+import { byId } from "../shared/dom";
 import { formatBudget } from "../shared/logic";
 import type { Runbook, ShowState } from "../shared/model";
 import {
@@ -17,12 +18,6 @@ import {
 import { stepElapsedMs, talkElapsedMs, timerRunning } from "../shared/show";
 import { nextPreview } from "./stage-logic";
 
-function element<T extends HTMLElement = HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`index.html lacks #${id}`);
-  return el as T;
-}
-
 const NOTES_ZOOM = { min: 0.7, max: 2.5, step: 0.1 };
 /** Columns the audience's terminals can be sized to show (the font grows to fit them). */
 const AUDIENCE_COLUMNS = [60, 80, 100, 120, 140, 160] as const;
@@ -33,17 +28,17 @@ export class StagePanel {
   private tick: number | undefined;
   private notesZoom = 1;
 
-  private readonly talk = element<HTMLButtonElement>("clock-talk");
-  private readonly stepElapsed = element("clock-step-elapsed");
-  private readonly countdown = element("clock-countdown");
-  private readonly bar = element("clock-bar");
-  private readonly barFill = element("clock-bar-fill");
-  private readonly pacingLabel = element("clock-pacing");
-  private readonly finish = element("clock-finish");
-  private readonly confirm = element("clock-confirm");
-  private readonly audienceButton = element<HTMLButtonElement>("audience-button");
-  private readonly audienceState = element("audience-state");
-  private readonly columns = element<HTMLSelectElement>("audience-columns");
+  private readonly talk = byId<HTMLButtonElement>("clock-talk");
+  private readonly stepElapsed = byId("clock-step-elapsed");
+  private readonly countdown = byId("clock-countdown");
+  private readonly bar = byId("clock-bar");
+  private readonly barFill = byId("clock-bar-fill");
+  private readonly pacingLabel = byId("clock-pacing");
+  private readonly finish = byId("clock-finish");
+  private readonly confirm = byId("clock-confirm");
+  private readonly audienceButton = byId<HTMLButtonElement>("audience-button");
+  private readonly audienceState = byId("audience-state");
+  private readonly columns = byId<HTMLSelectElement>("audience-columns");
 
   constructor(
     private readonly onToggleTimer: () => void,
@@ -60,19 +55,19 @@ export class StagePanel {
     );
     this.columns.addEventListener("change", () => this.onColumns(Number(this.columns.value)));
     this.talk.addEventListener("click", () => this.onToggleTimer());
-    element("clock-reset").addEventListener("click", () => this.askReset());
-    element("clock-confirm-reset").addEventListener("click", () => {
+    byId("clock-reset").addEventListener("click", () => this.askReset());
+    byId("clock-confirm-reset").addEventListener("click", () => {
       this.confirm.hidden = true;
       this.onResetTimer();
     });
-    element("clock-confirm-keep").addEventListener("click", () => (this.confirm.hidden = true));
+    byId("clock-confirm-keep").addEventListener("click", () => (this.confirm.hidden = true));
     (window as unknown as { __cuedeckClock: unknown }).__cuedeckClock = { read: () => this.read() };
   }
 
   /** Reset asks first: an accidental reset mid-talk loses the clock. */
   askReset(): void {
     this.confirm.hidden = false;
-    element("clock-confirm-keep").focus();
+    byId("clock-confirm-keep").focus();
   }
 
   isConfirming(): boolean {
@@ -97,8 +92,8 @@ export class StagePanel {
   zoomNotes(direction: 1 | -1): void {
     const next = Math.round((this.notesZoom + direction * NOTES_ZOOM.step) * 10) / 10;
     this.notesZoom = Math.min(NOTES_ZOOM.max, Math.max(NOTES_ZOOM.min, next));
-    element("presenter-scroll").style.setProperty("--notes-zoom", String(this.notesZoom));
-    element("presenter-scroll").dataset.zoom = String(this.notesZoom);
+    byId("presenter-scroll").style.setProperty("--notes-zoom", String(this.notesZoom));
+    byId("presenter-scroll").dataset.zoom = String(this.notesZoom);
   }
 
   /** What the clock shows now (for tests: both windows must agree). */
@@ -170,10 +165,10 @@ export class StagePanel {
 
   private renderNext(current: number, budgets: (number | null)[]): void {
     const next = nextPreview(this.runbook?.steps[current + 1], budgets[current + 1] ?? null);
-    element("next-section").hidden = this.runbook === null;
-    element("next-title").textContent = next?.title ?? "The last step: nothing after it.";
-    element("next-budget").textContent = next?.budgetSeconds ? `◷ ${formatBudget(next.budgetSeconds)}` : "";
-    const block = element("next-block");
+    byId("next-section").hidden = this.runbook === null;
+    byId("next-title").textContent = next?.title ?? "The last step: nothing after it.";
+    byId("next-budget").textContent = next?.budgetSeconds ? `◷ ${formatBudget(next.budgetSeconds)}` : "";
+    const block = byId("next-block");
     block.hidden = !next?.firstBlock;
     block.textContent = next?.firstBlock ?? "";
   }
@@ -186,7 +181,7 @@ export class StagePanel {
     this.audienceButton.dataset.blanked = String(blanked);
     this.columns.hidden = !open;
     if (a) this.columns.value = String(a.columns);
-    const line = element("audience-line");
+    const line = byId("audience-line");
     line.dataset.open = String(open);
     line.dataset.blanked = String(blanked);
     this.audienceState.textContent = audienceSummary(s);

@@ -33,3 +33,10 @@ export function inlineCode(text: string): (Node | string)[] {
     ? [text]
     : parts.map((part, i) => (i % 2 === 1 ? h("code", {}, part) : part)).filter((p) => p !== "");
 }
+
+/** The page's element `#id`; a page without it is a bug (its HTML and code disagree). */
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`${location.pathname} lacks #${id}`);
+  return el as T;
+}
