@@ -173,7 +173,9 @@ pub fn audience_leave_fullscreen<R: Runtime>(
 /// B or `.` in the audience window: blank it, or restore it.
 #[tauri::command]
 pub fn audience_blank(show: State<'_, Arc<Show>>) -> Result<ShowState, ShowRefused> {
-    Ok(show.apply(ShowCommand::ToggleBlank, now_ms())?)
+    Ok(show
+        .apply(ShowCommand::ToggleBlank, now_ms())?
+        .for_audience())
 }
 
 /// The grid the audience window sized its tiles to: every terminal (the presenter's

@@ -27,6 +27,7 @@ impl From<ShowError> for ShowRefused {
 
 /// Subscribes the calling window to the show (a reloaded window replaces its own
 /// earlier subscription); returns the whole state, which the channel then follows.
+/// The audience window gets [`ShowState::for_audience`]: no path, no step ids.
 #[tauri::command]
 pub fn show_attach<R: Runtime>(
     window: WebviewWindow<R>,
@@ -35,11 +36,22 @@ pub fn show_attach<R: Runtime>(
 ) -> ShowState {
     let label = window.label().to_string();
     tracing::info!(window = %label, "window subscribed to the show");
-    show.subscribe(&label, move |state| {
-        if let Err(e) = on_state.send(state.clone()) {
+    let seen = seen_by(&label);
+    let first = show.subscribe(&label, move |state| {
+        if let Err(e) = on_state.send(seen(state)) {
             tracing::warn!("show state lost on its way to a window: {e}");
         }
-    })
+    });
+    seen_by(&label)(&first)
+}
+
+/// The show as window `label` is sent it.
+pub fn seen_by(label: &str) -> fn(&ShowState) -> ShowState {
+    if label == crate::audience::AUDIENCE_WINDOW {
+        ShowState::for_audience
+    } else {
+        ShowState::clone
+    }
 }
 
 /// A command of the presenter window. What only the app itself knows (what plays,

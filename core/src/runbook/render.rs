@@ -184,7 +184,9 @@ impl Step {
         if is_presenter(label) {
             return (String::new(), Vec::new());
         }
-        let ids: Vec<String> = self.blocks.iter().map(|b| b.id.clone()).collect();
+        // Opaque block ids: a block's own id is a slug of its name or of the step's
+        // title, which may hold what `redact` masks.
+        let ids: Vec<String> = (0..self.blocks.len()).map(|i| format!("b{i}")).collect();
         let html = audience_html(&self.markdown, &ids, redactor);
         let kept = (0..ids.len())
             .filter(|&i| html.contains(&placeholder(&ids[i])))
@@ -917,7 +919,7 @@ mod tests {
                     .collect();
                 assert_eq!(kept, expected, "{file}, step {:?}: {html}", step.title);
                 for &i in &kept {
-                    let slot = placeholder(&step.blocks[i].id);
+                    let slot = placeholder(&format!("b{i}"));
                     assert!(html.contains(&slot), "{file}: {slot} missing in {html}");
                 }
                 prose.push_str(&text);

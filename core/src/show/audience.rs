@@ -4,7 +4,12 @@
 //! pitches, metric targets, checklists or anything the runbook's `redact` patterns
 //! match. That holds by construction: the audience window is never sent the
 //! [`Runbook`] model, only an [`AudienceView`] built from it here, which holds no
-//! presenter fields at all, and whose strings are all masked.
+//! presenter fields at all, and whose strings are all masked. It holds no step or
+//! block id either (ids are slugs of titles and names, which may hold a secret):
+//! steps are known by their position, blocks by `b0`, `b1`, ...; and the show state
+//! it receives is [`ShowState::for_audience`].
+//!
+//! [`ShowState::for_audience`]: super::state::ShowState::for_audience
 
 use serde::Serialize;
 
@@ -25,9 +30,7 @@ pub struct AudienceView {
 #[derive(Serialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AudienceStep {
-    /// The step's id, as in the model and the show state (not redacted: it is the key).
-    pub id: String,
-    /// 1-based position in the runbook.
+    /// 1-based position in the runbook (the show state's `current` + 1).
     pub number: usize,
     pub title: String,
     pub breadcrumbs: Vec<String>,
@@ -73,7 +76,6 @@ impl AudienceStep {
     fn of(step: &Step, number: usize, redactor: &Redactor) -> Self {
         let (html, shown) = step.audience_content(redactor);
         Self {
-            id: step.id.clone(),
             number,
             title: redact(redactor, &step.title),
             breadcrumbs: step
@@ -84,7 +86,7 @@ impl AudienceStep {
             html,
             blocks: shown
                 .into_iter()
-                .map(|i| AudienceBlock::of(&step.blocks[i], redactor))
+                .map(|i| AudienceBlock::of(i, &step.blocks[i], redactor))
                 .collect(),
             terminals: step_terminals(step),
         }
@@ -92,9 +94,9 @@ impl AudienceStep {
 }
 
 impl AudienceBlock {
-    fn of(block: &CodeBlock, redactor: &Redactor) -> Self {
+    fn of(index: usize, block: &CodeBlock, redactor: &Redactor) -> Self {
         Self {
-            id: block.id.clone(),
+            id: format!("b{index}"),
             lang: block.lang.as_deref().map(|l| redact(redactor, l)),
             kind: block.kind,
             source: redact(redactor, &block.source),
@@ -171,9 +173,9 @@ curl -H "Authorization: $KEY" http://localhost:9000/
         let runbook = parse_str(SECRET_RUNBOOK, None);
         let view = AudienceView::of(&runbook);
         let step = &view.steps[0];
-        // Ids are keys the show state shares with the audience window: kept as they are.
+        // Nothing in the view holds a secret, ids included (they are opaque).
         let json = serde_json::to_string(&view).expect("serialises");
-        assert!(!json.replace(&step.id, "").contains("sk-"), "{json}");
+        assert!(!json.contains("sk-"), "{json}");
         assert_eq!(view.title, "Keys *********");
         assert_eq!(step.title, "Use key ********");
         assert_eq!(step.breadcrumbs, ["Keys *********", "Rotate *********"]);
@@ -184,7 +186,8 @@ curl -H "Authorization: $KEY" http://localhost:9000/
         );
         assert!(step.html.contains("<code>********</code>"), "{}", step.html);
         assert!(!step.html.contains("Talking"), "{}", step.html);
-        assert_eq!(step.blocks[0].id, "rotate");
+        assert_eq!(step.blocks[0].id, "b0");
+        assert!(step.html.contains(r#"data-block="b0""#), "{}", step.html);
         assert_eq!(
             step.blocks[0].source.lines().next(),
             Some("export KEY=*********")
@@ -206,11 +209,10 @@ curl -H "Authorization: $KEY" http://localhost:9000/
             .collect();
         assert_eq!(
             keys.len(),
-            7,
-            "id, number, title, breadcrumbs, html, blocks, terminals: {keys:?}"
+            6,
+            "number, title, breadcrumbs, html, blocks, terminals: {keys:?}"
         );
         for key in [
-            "id",
             "number",
             "title",
             "breadcrumbs",

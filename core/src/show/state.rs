@@ -168,6 +168,25 @@ pub enum ShowError {
 }
 
 impl ShowState {
+    /// What the audience window is sent: the show without the runbook's path and
+    /// without step ids (slugs of titles, which may hold what `redact` masks), per-step
+    /// modes, per-step times or what plays. The audience knows steps by position.
+    pub fn for_audience(&self) -> ShowState {
+        ShowState {
+            runbook: self.runbook.as_ref().map(|_| String::new()),
+            steps: Vec::new(),
+            current_step_id: None,
+            step_modes: BTreeMap::new(),
+            playing: None,
+            timer: Timer {
+                step_spent_ms: BTreeMap::new(),
+                step_since: None,
+                ..self.timer.clone()
+            },
+            ..self.clone()
+        }
+    }
+
     /// The step's override, else the show's mode.
     pub fn mode_of(&self, step_id: &str) -> Mode {
         self.step_modes.get(step_id).copied().unwrap_or(self.mode)
@@ -881,6 +900,32 @@ mod tests {
         let s = show.open("other.md", ids(&["x"]), 0);
         assert!(s.terminals.is_empty());
         assert_eq!((s.audience.columns, s.audience.grid), (120, grid));
+        Ok(())
+    }
+
+    #[test]
+    fn the_audience_is_sent_no_path_ids_or_per_step_parts() -> Result<(), ShowError> {
+        let show = show_in_progress()?;
+        show.apply(
+            ShowCommand::Playing {
+                step_id: Some("b".into()),
+            },
+            2_000,
+        )?;
+        show.apply(ShowCommand::Next, 3_000)?; // b spent 2 s
+        let full = show.state();
+        let seen = full.for_audience();
+        let json = serde_json::to_string(&seen).map_err(|_| ShowError::NoRunbook)?;
+        for key in ["talk.md", "\"a\"", "\"b\"", "\"c\""] {
+            assert!(!json.contains(key), "{key} in {json}");
+        }
+        // What it shows is all there: the step by position, blank, the talk clock.
+        assert_eq!((seen.current, seen.blanked), (full.current, full.blanked));
+        assert_eq!(seen.timer.elapsed_ms(9_000), full.timer.elapsed_ms(9_000));
+        assert_eq!(
+            (seen.revision, &seen.audience),
+            (full.revision, &full.audience)
+        );
         Ok(())
     }
 

@@ -32,7 +32,7 @@ const renderer: Promise<"webgl" | "dom"> = terminalRenderer().catch(() => "dom" 
 const views = new Map<string, TerminalView>();
 let view: AudienceView | null = null;
 let viewKey = "";
-let shownStep: string | null = null;
+let shownStep: number | null = null;
 let clockTick: number | undefined;
 let sentGrid: TerminalGrid | null = null;
 
@@ -73,8 +73,9 @@ function resetTerminals(): void {
   views.clear();
 }
 
+/** The show's step: the audience's state carries its position, never its id. */
 function currentStep(s: ShowState): AudienceStep | null {
-  return view?.steps.find((st) => st.id === s.currentStepId) ?? null;
+  return s.current === null ? null : (view?.steps[s.current] ?? null);
 }
 
 function render(s: ShowState): void {
@@ -103,8 +104,8 @@ function render(s: ShowState): void {
   }
   tiles.hidden = names.length === 0;
   content.hidden = names.length > 0 || step === null;
-  if (step && step.id !== shownStep) renderContent(step);
-  shownStep = step?.id ?? null;
+  if (step && step.number !== shownStep) renderContent(step);
+  shownStep = step?.number ?? null;
   requestAnimationFrame(() => layoutTerminals(s, step, names));
 }
 

@@ -470,8 +470,8 @@ export interface AudienceBlock {
   source: string;
 }
 
+/** A step as the audience knows it: by position (no id: ids are slugs of titles). */
 export interface AudienceStep {
-  id: string;
   number: number;
   title: string;
   breadcrumbs: string[];
