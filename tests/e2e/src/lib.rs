@@ -112,6 +112,10 @@ pub fn tour_copy(test: &str) -> Result<(PathBuf, PathBuf)> {
     Ok((dir, copy))
 }
 
+/// A JS expression: the id of the step the presenter's window shows, or `null`.
+pub const CURRENT_STEP: &str =
+    "(document.querySelector('#steps li.step[aria-current]') || {dataset: {}}).dataset.stepId || null";
+
 /// One WebDriver session on one app window.
 pub struct App {
     client: Client,
@@ -257,6 +261,26 @@ impl App {
             .click()
             .await
             .with_context(|| format!("clicking {css}"))
+    }
+
+    /// The id of the step the window shows (`null` in JS when none).
+    pub async fn current_step(&self) -> Result<Option<String>> {
+        Ok(self
+            .js(&format!("return {CURRENT_STEP};"))
+            .await?
+            .as_str()
+            .map(str::to_owned))
+    }
+
+    /// Shows step `id` by pressing Down, as the presenter does.
+    pub async fn go_to_step(&self, id: &str) -> Result<()> {
+        for _ in 0..30 {
+            if self.current_step().await?.as_deref() == Some(id) {
+                return Ok(());
+            }
+            self.next_step().await?;
+        }
+        bail!("step {id} not reached")
     }
 
     /// Presses Down, as the presenter moves on, and waits for the next step's title;

@@ -23,20 +23,6 @@ fn count_in_terminal(name: &str, needle: &str) -> String {
     format!("window.__cuedeckTerminals.read({name:?}).split({needle:?}).length - 1")
 }
 
-/// Shows step `id` by pressing Down, as the presenter does.
-async fn go_to_step(app: &App, id: &str) -> Result<()> {
-    for _ in 0..30 {
-        let current = app
-            .js("const s = document.querySelector('#steps li.step[aria-current]'); return s ? s.dataset.stepId : null;")
-            .await?;
-        if current.as_str() == Some(id) {
-            return Ok(());
-        }
-        app.next_step().await?;
-    }
-    anyhow::bail!("step {id} not reached")
-}
-
 #[tokio::test]
 async fn a_failed_step_falls_back_to_its_recording_with_its_lights() -> Result<()> {
     let Some(env) = Env::or_skip("a_failed_step_falls_back_to_its_recording_with_its_lights")
@@ -93,7 +79,7 @@ async fn stop_the_service(app: &App) -> Result<()> {
 }
 
 async fn fail_then_fall_back(app: &App) -> Result<()> {
-    go_to_step(app, STEP).await?;
+    app.go_to_step(STEP).await?;
     let answer = "\"status\":\"ok\"";
     let before = app
         .js(&format!("return {};", count_in_terminal("main", answer)))

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
-use cuedeck_e2e::{status_is, tour_copy, with_app, App, Env, UI_TIMEOUT};
+use cuedeck_e2e::{status_is, tour_copy, with_app, Env, CURRENT_STEP, UI_TIMEOUT};
 use fantoccini::key::Key;
 use serde_json::Value;
 
@@ -18,28 +18,6 @@ const WINDOW_TIMEOUT: Duration = Duration::from_secs(30);
 /// The bar: both windows show the same talk time within this.
 const CLOCK_AGREEMENT_MS: f64 = 100.0;
 const SECRET: &str = "tour-secret-7f3a9c";
-
-const CURRENT_STEP: &str =
-    "(document.querySelector('#steps li.step[aria-current]') || {dataset: {}}).dataset.stepId || null";
-
-async fn current_step(app: &App) -> Result<Option<String>> {
-    Ok(app
-        .js(&format!("return {CURRENT_STEP};"))
-        .await?
-        .as_str()
-        .map(str::to_owned))
-}
-
-/// Presses Down until step `id` is shown.
-async fn go_to_step(app: &App, id: &str) -> Result<()> {
-    for _ in 0..30 {
-        if current_step(app).await?.as_deref() == Some(id) {
-            return Ok(());
-        }
-        app.next_step().await?;
-    }
-    anyhow::bail!("step {id} not reached")
-}
 
 /// Talk time minus the moment it was read: equal in two windows whose clocks agree.
 fn clock_origin(v: &Value) -> Result<f64> {
@@ -57,7 +35,7 @@ async fn the_audience_window_follows_the_show_without_notes_or_secrets() -> Resu
     let (dir, runbook) = tour_copy("stage")?;
     let result = with_app(&env, "stage", &runbook, async |app| {
         app.wait_ready().await?;
-        go_to_step(app, "set-the-stage").await?;
+        app.go_to_step("set-the-stage").await?;
         app.press(Key::Enter).await?;
         app.wait_for("the first block to run", &status_is("make-workdir", &["ok"]), STEP_TIMEOUT)
             .await?;
@@ -229,7 +207,7 @@ async fn the_advance_key_alone_drives_the_whole_tour() -> Result<()> {
                 "{STEP_STATUSES}.every(([_, s]) => !{ACTIVE:?}.includes(s))"
             );
             app.wait_for("the step's blocks to settle", &settled, STEP_TIMEOUT).await?;
-            let before_step = current_step(app).await?;
+            let before_step = app.current_step().await?;
             if let Some(id) = &before_step {
                 if visited.last() != Some(id) {
                     visited.push(id.clone());

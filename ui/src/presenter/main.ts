@@ -123,14 +123,15 @@ function showIndex(runbook: Runbook): number {
   return runbook.steps.length > 0 ? 0 : -1;
 }
 
-function onShow(s: ShowState, previous: ShowState | null): void {
+function onShow(s: ShowState): void {
   stage.update(s);
   pane.followGrid(s.audience.open ? s.audience.grid : null);
   document.body.dataset.blanked = String(s.blanked);
   if (state.runbook && s.runbook === state.runbook.path && s.current !== null && s.current !== state.current) {
     state.current = s.current;
     showStep();
-  } else if (previous?.mode !== s.mode || previous.playing !== s.playing || previous.stepModes !== s.stepModes) {
+  } else {
+    // The mode, a step's own mode or what plays may have changed: cheap to redraw.
     controls.render();
   }
 }

@@ -122,7 +122,18 @@ export class StagePanel {
     });
   }
 
+  /** Everything, after a new state or runbook. */
   private render(): void {
+    const budgets = this.renderClock();
+    this.renderNext(this.state?.current ?? -1, budgets);
+    this.renderAudience(this.state);
+  }
+
+  /**
+   * The clock, countdown, pacing and finish; redrawn alone once a second while the
+   * clock runs (the rest changes only with the state). Returns the step budgets.
+   */
+  private renderClock(): (number | null)[] {
     window.clearTimeout(this.tick);
     const s = this.state;
     const now = Date.now();
@@ -156,11 +167,9 @@ export class StagePanel {
     this.finish.textContent = [done !== null ? `finish ≈ ${formatWallClock(done)}` : "", endBy ? `end by ${endBy}` : ""]
       .filter((t) => t !== "")
       .join(" · ");
-
-    this.renderNext(current, budgets);
-    this.renderAudience(s);
     // Redraw when the shown second changes; a stopped or paused clock needs none.
-    if (timer && timerRunning(timer)) this.tick = window.setTimeout(() => this.render(), 1000 - (talkMs % 1000) + 5);
+    if (timer && timerRunning(timer)) this.tick = window.setTimeout(() => this.renderClock(), 1000 - (talkMs % 1000) + 5);
+    return budgets;
   }
 
   private renderNext(current: number, budgets: (number | null)[]): void {

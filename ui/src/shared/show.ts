@@ -27,7 +27,7 @@ export function timerRunning(timer: ShowTimer): boolean {
 /** This window's subscription: the latest state, and who to tell of a new one. */
 export class ShowClient {
   private latest: ShowState | null = null;
-  private readonly listeners: ((state: ShowState, previous: ShowState | null) => void)[] = [];
+  private readonly listeners: ((state: ShowState) => void)[] = [];
 
   /**
    * Subscribes. A state older than one already seen (a command's late reply) is
@@ -43,7 +43,7 @@ export class ShowClient {
     return this.latest;
   }
 
-  onChange(listener: (state: ShowState, previous: ShowState | null) => void): void {
+  onChange(listener: (state: ShowState) => void): void {
     this.listeners.push(listener);
   }
 
@@ -52,6 +52,6 @@ export class ShowClient {
     const previous = this.latest;
     if (previous && state.revision <= previous.revision) return;
     this.latest = state;
-    for (const listener of this.listeners) listener(state, previous);
+    for (const listener of this.listeners) listener(state);
   }
 }
