@@ -15,6 +15,8 @@ const COMMANDS: &[&str] = &[
     "run_block",
     "stop_block",
     "stop_terminal",
+    "restart_terminal",
+    "terminal_type_key",
     "terminal_renderer",
     "open_link",
     "probe_attach",
@@ -35,6 +37,12 @@ const COMMANDS: &[&str] = &[
     "audience_grid",
     "audience_view",
     "audience_terminal_attach",
+    "capture_window",
+    "rehearsal_list",
+    "rehearsal_snapshot",
+    "export_backup",
+    "trust_status",
+    "trust_accept",
 ];
 
 fn main() {

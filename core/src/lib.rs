@@ -4,8 +4,11 @@
 //! - [`terminal`]: shells in pseudo-terminals, steps run at their prompts, output path.
 //! - [`probe`]: health probes, metrics and system sampling of the services under demo.
 //! - [`record`]: rehearsal recordings (asciicast), the rehearsal store, playback.
+//! - [`capture`]: terminal snapshots (SVG/PNG) and the backup bundle.
+//! - [`trust`]: what a runbook would execute, what it may never do, and trust decisions.
 //! - [`demo_service`]: the small HTTP service our own runbooks demo.
 
+pub mod capture;
 pub mod cli;
 pub mod demo_service;
 pub mod probe;
@@ -13,3 +16,4 @@ pub mod record;
 pub mod runbook;
 pub mod show;
 pub mod terminal;
+pub mod trust;

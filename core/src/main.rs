@@ -1,7 +1,8 @@
 //! The `cuedeck` command line: `check` lints a runbook and prints its outline;
 //! `rehearse` runs it headless in real terminals and records it; `rehearsals` lists
-//! the recordings; `play` plays one back (or checks it); `demo-service` serves the
-//! service our own runbooks demo.
+//! the recordings; `play` plays one back (or checks it); `snapshot` renders a
+//! terminal's screen from a recording (SVG/PNG); `export` writes the backup bundle;
+//! `demo-service` serves the service our own runbooks demo.
 
 use std::process::ExitCode;
 
@@ -30,6 +31,10 @@ enum Command {
     Rehearsals(cli::rehearsals::RehearsalsArgs),
     /// Play a rehearsal (or one step of it) into this terminal; --check verifies it.
     Play(cli::play::PlayArgs),
+    /// Render a terminal's screen at a step's end (or a time) from a rehearsal, as SVG or PNG.
+    Snapshot(cli::snapshot::SnapshotArgs),
+    /// Write a rehearsal as one self-contained HTML file (or a folder) that plays offline.
+    Export(cli::export::ExportArgs),
     /// Serve the built-in demo service (health, work, Prometheus and JSON metrics, faults).
     DemoService(cli::demo_service::DemoServiceArgs),
 }
@@ -40,7 +45,9 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_env("CUEDECK_LOG")
                 .unwrap_or_else(|_| "warn".into()),
         )
-        .with_writer(std::io::stderr)
+        // Log lines can quote output: masked with the runbook's patterns once a
+        // command has read it.
+        .with_writer(|| cuedeck_core::record::redact::RedactedStderr)
         .init();
     let args = Args::parse();
     match args.command {
@@ -48,6 +55,8 @@ fn main() -> ExitCode {
         Command::Rehearse(a) => cli::rehearse::run(&a),
         Command::Rehearsals(a) => cli::rehearsals::run(&a),
         Command::Play(a) => cli::play::run(&a),
+        Command::Snapshot(a) => cli::snapshot::run(&a),
+        Command::Export(a) => cli::export::run(&a),
         Command::DemoService(a) => cli::demo_service::run(&a),
     }
 }

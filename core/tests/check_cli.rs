@@ -86,3 +86,23 @@ fn our_runbooks_lint_clean() {
     }
     assert!(seen >= 2, "runbooks/ has the tour and the stage talk");
 }
+
+#[test]
+fn a_probe_interval_below_250_ms_is_warned_about_with_its_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("fast.md");
+    let text = "---\nservices:\n  - { name: api, url: \"http://127.0.0.1:9/health\", interval: 100ms }\nmetrics:\n  - { name: m, url: \"http://127.0.0.1:9/metrics\", interval: 250ms }\n---\n# Fast\n\n## One\n\n```bash\necho one\n```\n";
+    std::fs::write(&path, text).expect("write");
+    let (code, out, err) = check(&[&path.display().to_string()]);
+    assert_eq!(code, 0, "a warning, not an error: {out}{err}");
+    // The line the model gives a declared probe (as the outline shows it).
+    let line = format!(
+        "{}:2: warning: service `api`: interval 100 ms is below the 250 ms floor: it is probed every 250 ms",
+        path.display()
+    );
+    assert!(out.contains(&line), "{out}");
+    assert!(
+        !out.contains("metrics `m`: interval"),
+        "250 ms is the floor itself: {out}"
+    );
+}

@@ -57,6 +57,27 @@ impl Served {
             .expect("request answered")
     }
 
+    /// A request carrying the `Origin` header a browser would send from `origin`.
+    fn request_from(&self, method: reqwest::Method, path: &str, origin: &str) -> (u16, String) {
+        let client = self.client(Duration::from_secs(10));
+        let url = format!("{}{path}", self.base);
+        self.runtime
+            .block_on(async move {
+                let response = client
+                    .request(method, url)
+                    .header("Origin", origin)
+                    .send()
+                    .await?;
+                let code = response.status().as_u16();
+                Ok::<_, reqwest::Error>((code, response.text().await?))
+            })
+            .expect("request answered")
+    }
+
+    fn port(&self) -> &str {
+        self.base.rsplit(':').next().unwrap_or_default()
+    }
+
     fn request(
         &self,
         method: reqwest::Method,
@@ -200,6 +221,50 @@ fn error_fault_fails_requests_at_its_rate_and_clearing_restores() {
     assert!(
         text.contains("demo_requests_total{route=\"/health\",code=\"503\"} 1\n"),
         "{text}"
+    );
+}
+
+#[test]
+fn admin_requests_from_another_origin_are_refused_and_do_nothing() {
+    use reqwest::Method;
+    let s = Served::start();
+    let port = s.port().to_string();
+    let hostile = [
+        "http://evil.example",
+        "null",
+        "http://127.0.0.1:1",
+        "https://127.0.0.1:{port}",
+        "http://localhost.evil.example:{port}",
+    ];
+    for origin in hostile {
+        let origin = origin.replace("{port}", &port);
+        for (method, path) in [
+            (Method::POST, "/admin/fault?error=1&hang=true"),
+            (Method::DELETE, "/admin/fault"),
+            (Method::POST, "/admin/fault/clear"),
+            (Method::GET, "/admin/fault"),
+        ] {
+            let (code, body) = s.request_from(method.clone(), path, &origin);
+            assert_eq!(code, 403, "{method} {path} from {origin}: {body}");
+            assert!(body.contains("may not use /admin"), "{body}");
+        }
+    }
+    // Nothing was injected: the service is healthy and reports no fault.
+    assert_eq!(s.get("/health").0, 200);
+    assert_eq!(json(&s.get("/admin/fault").1)["errorRate"], 0.0);
+    // Its own origin (either spelling), and tools that send none, still work.
+    let own = format!("http://localhost:{port}");
+    let (code, body) = s.request_from(Method::POST, "/admin/fault?error=1", &own);
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(s.get("/health").0, 503);
+    let own = format!("http://127.0.0.1:{port}");
+    assert_eq!(s.request_from(Method::DELETE, "/admin/fault", &own).0, 200);
+    assert_eq!(s.get("/health").0, 200);
+    // Non-admin routes do not care about Origin (a dashboard may read metrics).
+    assert_eq!(
+        s.request_from(Method::GET, "/health", "http://evil.example")
+            .0,
+        200
     );
 }
 

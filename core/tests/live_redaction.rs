@@ -38,6 +38,13 @@ impl Drop for ViewSink {
     }
 }
 
+/// A live view behind `redactor`: what it shows, and the sink to attach.
+fn masked_view(redactor: Arc<Redactor>) -> (Arc<Mutex<View>>, Box<dyn OutputSink>) {
+    let view = Arc::new(Mutex::new(View::default()));
+    let sink = redacting_sink(redactor, Box::new(ViewSink(Arc::clone(&view))));
+    (view, sink)
+}
+
 fn redactor() -> Arc<Redactor> {
     Arc::new(Redactor::new(&[
         "sk-[A-Za-z0-9]+".into(),
@@ -65,8 +72,7 @@ fn wait_until(view: &Mutex<View>, what: &str, done: impl Fn(&str) -> bool) {
 #[test]
 fn secrets_never_reach_a_live_view_even_when_output_pauses_mid_line() {
     let (s, _home) = session("main");
-    let view = Arc::new(Mutex::new(View::default()));
-    let sink = redacting_sink(redactor(), Box::new(ViewSink(Arc::clone(&view))));
+    let (view, sink) = masked_view(redactor());
     let (id, _) = s.attach(sink, Acknowledge::Never);
 
     // The secret's end is printed half a second after its start, so the start is
@@ -131,8 +137,7 @@ fn the_redraw_a_late_view_starts_from_is_redacted() {
         .run_command("echo \"token: sk-$((6 * 7))abc\"; echo visible", WAIT)
         .unwrap();
     assert_eq!(out.output, "token: sk-42abc\nvisible\n");
-    let view = Arc::new(Mutex::new(View::default()));
-    let sink = redacting_sink(redactor(), Box::new(ViewSink(Arc::clone(&view))));
+    let (view, sink) = masked_view(redactor());
     let (id, snapshot) = s.attach(sink, Acknowledge::Never);
     let raw = String::from_utf8_lossy(&snapshot.redraw).into_owned();
     assert!(
@@ -151,5 +156,86 @@ fn the_redraw_a_late_view_starts_from_is_redacted() {
     });
     s.detach(id);
     assert!(!shown(&view).contains("sk-42"), "{}", shown(&view));
+    assert_eq!(s.close(), 0);
+}
+
+#[test]
+fn a_secret_printed_in_pieces_never_shows_its_beginning() {
+    let (s, _home) = session("main");
+    let (view, sink) = masked_view(redactor());
+    let (id, _) = s.attach(sink, Acknowledge::Never);
+
+    // As a secret typed key by key: pieces with pauses longer than the quiet period
+    // and shorter than the hold. The command spells the pieces through variables so
+    // its echo never holds them.
+    let out = s
+        .run_command(
+            "a=hu; b=nter2; printf \"pass: $a\"; sleep 0.3; printf \"$b-se\"; sleep 0.3; printf 'cret-value\\n'",
+            WAIT,
+        )
+        .unwrap();
+    assert_eq!(
+        out.output, "pass: hunter2-secret-value\n",
+        "the shell saw it all"
+    );
+    let mask = format!("pass: {}\r\n", "*".repeat("hunter2-secret-value".len()));
+    wait_until(&view, "the masked line", |t| t.contains(&mask));
+    let batches = view.lock().unwrap().batches.clone();
+    assert!(
+        batches.iter().any(|b| b.ends_with("pass: ")),
+        "the line's start was shown during the pauses, without what may be a secret: {batches:?}"
+    );
+    assert!(!shown(&view).contains("pass: h"), "{batches:?}");
+
+    // What only looked like a secret's beginning is shown once the hold is over.
+    let asked = Instant::now();
+    // (The sleep keeps the prompt from following at once: `the huntest$ ` would no
+    // longer be a possible match.)
+    s.write(b"x=hu; printf \"the ${x}n\"; sleep 2\n").unwrap();
+    wait_until(&view, "the held beginning, after the hold", |t| {
+        t.contains("the hun")
+    });
+    assert!(
+        asked.elapsed() >= cuedeck_core::record::live_redact::MATCH_HOLD,
+        "shown before the hold was over: {:?}",
+        asked.elapsed()
+    );
+    s.detach(id);
+    assert_eq!(s.close(), 0);
+}
+
+#[test]
+fn a_late_view_starts_masked_where_a_masked_block_printed_before() {
+    let home = terminal_common::home();
+    let mut options = terminal_common::options("main", home.path());
+    let base = redactor();
+    options.masked_screen = Some(Arc::clone(&base));
+    let s = cuedeck_core::terminal::Session::spawn(options).expect("spawn shell");
+    s.wait_ready(WAIT).expect("first prompt");
+
+    // A `{"redact": true}` block: its terminal masks everything while it runs.
+    let during = Arc::new(base.union(&Redactor::new(&[".+".into()])));
+    s.set_redaction(&during);
+    s.run_command("echo \"pin: $((1000 + 234))-open\"", WAIT)
+        .unwrap();
+    s.set_redaction(&base);
+    s.run_command("echo visible sk-$((6 * 7))abc", WAIT)
+        .unwrap();
+
+    let plain = String::from_utf8_lossy(&s.snapshot().redraw).into_owned();
+    assert!(
+        plain.contains("1234-open"),
+        "the plain screen holds it: {plain:?}"
+    );
+    let (view, sink) = masked_view(Arc::clone(&base));
+    let (id, snapshot) = s.attach_masked(sink, Acknowledge::Never);
+    let redraw = String::from_utf8_lossy(&snapshot.redraw).into_owned();
+    assert!(
+        !redraw.contains("1234"),
+        "the masked block's output: {redraw:?}"
+    );
+    assert!(!redraw.contains("sk-42"), "a pattern's match: {redraw:?}");
+    assert!(redraw.contains("visible ********"), "{redraw:?}");
+    s.detach(id);
     assert_eq!(s.close(), 0);
 }

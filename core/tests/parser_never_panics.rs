@@ -1,6 +1,7 @@
 //! No input makes the parser (or the lint over its model) panic: random text, and
 //! fixture runbooks mutated the way hand edits break Markdown.
 
+mod mutate_common;
 use proptest::prelude::*;
 
 use cuedeck_core::runbook::{self, lint};
@@ -74,18 +75,7 @@ proptest! {
         which in 0..FIXTURES.len(),
         edits in prop::collection::vec((any::<prop::sample::Index>(), 0..FRAGMENTS.len(), 0usize..40, any::<bool>()), 1..8),
     ) {
-        let mut text = FIXTURES[which].to_string();
-        for (at, fragment, cut, insert) in edits {
-            let mut pos = at.index(text.len() + 1);
-            while !text.is_char_boundary(pos) { pos -= 1; }
-            if insert {
-                text.insert_str(pos, FRAGMENTS[fragment]);
-            } else {
-                let mut end = (pos + cut).min(text.len());
-                while !text.is_char_boundary(end) { end -= 1; }
-                text.replace_range(pos..end, "");
-            }
-        }
+        let text = mutate_common::mutate(FIXTURES[which], FRAGMENTS, edits);
         check(&text);
     }
 }

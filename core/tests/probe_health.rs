@@ -275,3 +275,109 @@ async fn wait_until_up_is_bounded_even_when_the_probe_hangs() {
     assert_eq!(last.error.as_deref(), Some("timed out after 0.3 s"));
     assert!(started.elapsed() < Duration::from_millis(1000));
 }
+
+/// A server counting the requests it gets on `/health`, answering 200.
+async fn counting_service() -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&hits);
+    let router = Router::new().route(
+        "/health",
+        get(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async { "ok" }
+        }),
+    );
+    (serve(router).await, hits)
+}
+
+/// A server whose `/health` redirects (302) to `to`, and `/moved` answers 200.
+async fn redirecting_to(to: String) -> std::net::SocketAddr {
+    let router = Router::new()
+        .route(
+            "/health",
+            get(move || {
+                let to = to.clone();
+                async move { (StatusCode::FOUND, [(axum::http::header::LOCATION, to)]) }
+            }),
+        )
+        .route("/moved", get(|| async { "ok" }));
+    serve(router).await
+}
+
+#[tokio::test]
+async fn a_redirect_on_the_same_host_and_port_is_followed() {
+    let addr = redirecting_to("/moved".into()).await;
+    let s = probe(&service("api", url(addr, "/health"))).await;
+    assert_eq!(s.health, Health::Up, "{s:?}");
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_or_port_is_not_followed() {
+    let (elsewhere, hits) = counting_service().await;
+    for target in [
+        url(elsewhere, "/health"),
+        format!("http://localhost:{}/health", elsewhere.port()),
+    ] {
+        let addr = redirecting_to(target.clone()).await;
+        let s = probe(&service("api", url(addr, "/health"))).await;
+        assert_eq!(s.health, Health::Down, "{s:?}");
+        assert_eq!(
+            s.error.as_deref(),
+            Some(format!("redirected to {target}, another host: not followed").as_str())
+        );
+    }
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the other server was never asked"
+    );
+    // The metrics poller shares the client, and the policy.
+    let addr = redirecting_to(url(elsewhere, "/health")).await;
+    let client = http_client().expect("client");
+    let err = cuedeck_core::probe::health::fetch_body(
+        &client,
+        &url(addr, "/health"),
+        Duration::from_secs(2),
+    )
+    .await
+    .expect_err("not followed");
+    assert!(err.to_string().contains("another host"), "{err}");
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn an_endless_body_is_read_only_up_to_the_cap() {
+    use cuedeck_core::probe::health::{fetch_body, MAX_BODY_BYTES};
+    // 64 MiB offered in 64 KiB chunks: the poll stops reading at the cap.
+    let addr = serve_raw(|mut stream| async move {
+        let mut request = [0u8; 1024];
+        let _ = tokio::io::AsyncReadExt::read(&mut stream, &mut request).await;
+        let head =
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 67108864\r\n\r\n";
+        if stream.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let chunk = vec![b'x'; 64 * 1024];
+        for _ in 0..1024 {
+            if stream.write_all(&chunk).await.is_err() {
+                return; // the client stopped reading and closed: expected
+            }
+        }
+    })
+    .await;
+    let client = http_client().expect("client");
+    let body = fetch_body(&client, &url(addr, "/metrics"), Duration::from_secs(5))
+        .await
+        .expect("a body");
+    assert!(body.truncated);
+    assert_eq!(body.bytes.len(), MAX_BODY_BYTES);
+}
+
+#[test]
+fn a_probe_interval_never_goes_below_the_floor() {
+    use cuedeck_core::probe::health::{probe_period, MIN_PROBE_PERIOD};
+    assert_eq!(MIN_PROBE_PERIOD, Duration::from_millis(250));
+    assert_eq!(probe_period(0), MIN_PROBE_PERIOD);
+    assert_eq!(probe_period(100), MIN_PROBE_PERIOD);
+    assert_eq!(probe_period(1000), Duration::from_secs(1));
+}

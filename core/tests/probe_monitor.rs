@@ -338,7 +338,9 @@ async fn metrics_fetch_errors_are_reported_per_source() {
     for (name, error) in [
         ("refused", "connection refused"),
         ("failing", "status 500"),
-        ("hung", "timed out after 0.1 s"),
+        // A poll may take its interval: 100 ms asked, the 250 ms floor given
+        // (shown to one decimal).
+        ("hung", "timed out after 0.2 s"),
     ] {
         let event = next_matching(
             &mut rx,
@@ -413,4 +415,102 @@ async fn system_samples_ask_for_the_terminals_each_time() {
         .await;
     }
     assert!(asked.load(Ordering::SeqCst) >= 2);
+}
+
+/// Many probes of one target (the same URL declared five times as a service and once
+/// as a metrics source) share one turn per 250 ms: declaring a URL again does not
+/// multiply the requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_of_one_target_share_its_250_ms_turns() {
+    let (addr, arrivals) = recording_server().await;
+    let url = format!("http://{addr}/svc/1");
+    let mut services = Vec::new();
+    for n in 0..5 {
+        let mut s = service(&format!("copy-{n}"), url.clone());
+        s.interval_ms = 250;
+        services.push(s);
+    }
+    let mut metrics = metric_source("m", url.clone());
+    metrics.interval_ms = 250;
+    let config = MonitorConfig {
+        services,
+        metrics: vec![metrics],
+        ..MonitorConfig::default()
+    };
+    let (monitor, mut rx) = start(config);
+    for n in 0..12 {
+        next_matching(&mut rx, &format!("probe {n} of a copy"), |e| {
+            matches!(e, ProbeEvent::Service(s) if s.service.starts_with("copy-") && s.health != Health::Unknown)
+        })
+        .await;
+    }
+    drop(monitor);
+    let mut times: Vec<Instant> = arrivals
+        .lock()
+        .expect("log")
+        .iter()
+        .map(|(_, t)| *t)
+        .collect();
+    times.sort();
+    assert!(times.len() >= 12, "{} requests", times.len());
+    let gaps = (times.len() - 1) as u32;
+    let average = (times[times.len() - 1] - times[0]) / gaps;
+    assert!(
+        average >= Duration::from_millis(230),
+        "one target's requests are {average:?} apart on average (six probes every 250 ms would be ~42 ms)"
+    );
+}
+
+/// A runbook asking for `interval: 100ms` (or 50 ms for metrics) is probed every
+/// 250 ms at the most: each target's requests arrive at least that far apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_target_is_probed_more_than_once_per_250_ms() {
+    let (addr, arrivals) = recording_server().await;
+    let mut fast = service("fast", format!("http://{addr}/svc/1"));
+    fast.interval_ms = 100;
+    let mut metrics = metric_source("m", format!("http://{addr}/svc/2"));
+    metrics.interval_ms = 50;
+    let config = MonitorConfig {
+        services: vec![fast],
+        metrics: vec![metrics],
+        ..MonitorConfig::default()
+    };
+    let (monitor, mut rx) = start(config);
+    // Wait for five probes of the service (events, not time): 4 gaps to measure.
+    for n in 0..5 {
+        next_matching(&mut rx, &format!("probe {n} of `fast`"), |e| {
+            service_event(e, "fast").is_some()
+        })
+        .await;
+    }
+    drop(monitor);
+    let log = arrivals.lock().expect("log").clone();
+    for target in [1, 2] {
+        let times: Vec<Instant> = log
+            .iter()
+            .filter(|(i, _)| *i == target)
+            .map(|(_, t)| *t)
+            .collect();
+        assert!(
+            times.len() >= 2,
+            "target {target}: {} requests",
+            times.len()
+        );
+        // Ticks sit on a 250 ms grid, so the span of n requests is (n - 1) grid
+        // steps less the first one's lateness; any one gap may shrink by a late
+        // request before it. At 100 ms both bounds fail.
+        let gaps = (times.len() - 1) as u32;
+        let average = (times[times.len() - 1] - times[0]) / gaps;
+        assert!(
+            average >= Duration::from_millis(230),
+            "target {target}: {average:?} apart on average"
+        );
+        for pair in times.windows(2) {
+            let gap = pair[1] - pair[0];
+            assert!(
+                gap >= Duration::from_millis(150),
+                "target {target}: requests {gap:?} apart"
+            );
+        }
+    }
 }

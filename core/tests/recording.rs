@@ -137,8 +137,17 @@ fn a_rehearsal_folder_has_its_manifest_casts_and_samples_and_plays_back_byte_for
 fn secrets_marked_for_redaction_never_reach_the_rehearsal_folder() {
     let (_dir, runbook) = recorded_fixture();
     let (_, folder) = rehearse(&runbook);
-    for entry in std::fs::read_dir(&folder).expect("folder") {
-        let path = entry.expect("entry").path();
+    let files = std::fs::read_dir(&folder)
+        .expect("folder")
+        .flat_map(|entry| {
+            let path = entry.expect("entry").path();
+            match std::fs::read_dir(&path) {
+                // snapshots/: the per-step PNGs
+                Ok(inner) => inner.map(|e| e.expect("entry").path()).collect(),
+                Err(_) => vec![path],
+            }
+        });
+    for path in files {
         let text = String::from_utf8_lossy(&std::fs::read(&path).expect("file")).into_owned();
         assert!(
             !text.contains("secret-abc123"),

@@ -22,7 +22,10 @@ fn background_step_is_ready_on_its_expected_text_and_keeps_running() {
         .with_timeout(WAIT);
     let out = s.run(&req).unwrap();
     assert_eq!(out.status, StepStatus::Ready, "{out:?}");
-    assert_eq!(out.ready_by, Some(ReadyBy::Expect));
+    assert_eq!(
+        out.ready_by,
+        Some(ReadyBy::Expect("/READY on port \\d+/".into()))
+    );
     assert_eq!(out.expectation_met, Some(true));
     assert!(
         out.duration_ms >= 900,

@@ -74,11 +74,10 @@ fn closing_leaves_no_process_even_stubborn_or_double_forked_ones() {
         .with_expect(OutputPattern::Text("stubborn-started".into()))
         .with_timeout(WAIT);
     assert_eq!(s.run(&req).unwrap().status, StepStatus::Ready);
-    assert!(
-        session_processes(sid).len() >= 5,
-        "{:?}",
-        session_processes(sid)
-    );
+    // The shell, the job, the forked loop and the stubborn loop: four that stay. Each
+    // loop's `sleep 1` comes and goes between its turns, so it is not counted on.
+    let before = session_processes(sid);
+    assert!(before.len() >= 4, "{before:?}");
     assert_eq!(s.close(), 0);
     assert!(
         session_processes(sid).is_empty(),

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use cuedeck_core::runbook::LoadError;
+use cuedeck_core::show::presenter::PresentError;
 use serde::Serialize;
 
 /// Why a runbook could not be opened. Mirrored in `ui/src/shared/model.ts` as `OpenError`.
@@ -39,6 +40,26 @@ impl OpenError {
                 path: display(path),
                 reason: format!("not UTF-8 text (invalid byte at offset {offset})"),
             },
+            // Refused before reading: unreadable to the UI, with the reason.
+            LoadError::TooLarge { path, size, max } => Self {
+                kind: OpenErrorKind::Unreadable,
+                path: display(path),
+                reason: format!("{size} bytes: a runbook is at most {max} bytes (5 MB); refused"),
+            },
+            LoadError::NotAFile { path, kind } => Self {
+                kind: OpenErrorKind::Unreadable,
+                path: display(path),
+                reason: format!("{kind}, not a regular file: refused"),
+            },
+        }
+    }
+
+    /// The runbook loaded but cannot be shown masked ([`PresentError`]).
+    pub fn from_present(path: &Path, error: &PresentError) -> Self {
+        Self {
+            kind: OpenErrorKind::Unreadable,
+            path: display(path),
+            reason: error.to_string(),
         }
     }
 }
@@ -60,6 +81,27 @@ mod tests {
         let e = OpenError::from_load(&error);
         assert_eq!(e.kind, OpenErrorKind::Unreadable);
         assert_eq!(e.to_string(), "/no/such.md: gone");
+    }
+
+    #[test]
+    fn an_oversize_or_special_file_is_unreadable_with_the_reason() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let huge = dir.path().join("huge.md");
+        std::fs::File::create(&huge)?.set_len(cuedeck_core::runbook::MAX_RUNBOOK_BYTES + 1)?;
+        for (path, reason) in [
+            (huge, "a runbook is at most 5242880 bytes (5 MB); refused"),
+            (
+                dir.path().to_path_buf(),
+                "a folder, not a regular file: refused",
+            ),
+        ] {
+            let err = cuedeck_core::runbook::load(&path).err();
+            let e = OpenError::from_load(&err.ok_or_else(|| anyhow::anyhow!("loaded"))?);
+            assert_eq!(e.kind, OpenErrorKind::Unreadable);
+            assert_eq!(e.path, path.display().to_string());
+            assert!(e.reason.ends_with(reason), "{}", e.reason);
+        }
+        Ok(())
     }
 
     #[test]

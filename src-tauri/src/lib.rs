@@ -5,18 +5,22 @@
 //! plus the few defined here, mirrored in `ui/src/shared/model.ts`.
 
 mod audience;
+mod capture;
 mod error;
 mod links;
 mod playback;
 mod probes;
+mod rehearsals;
 mod show;
 mod terminals;
+mod trust;
 mod watch;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use cuedeck_core::runbook::{self, Runbook};
+use cuedeck_core::show::presenter::presenter_runbook;
 use cuedeck_core::show::state::{now_ms, Show};
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -25,6 +29,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 pub use error::{OpenError, OpenErrorKind};
 pub use probes::Probes;
 pub use terminals::{BlockState, BlockStatus, TerminalError, Terminals};
+pub use trust::TrustPlace;
 
 /// The label of the presenter window (see `tauri.conf.json` and `capabilities/`).
 pub const MAIN_WINDOW: &str = "main";
@@ -106,7 +111,11 @@ fn open<R: Runtime>(
 ) -> Result<Runbook, OpenError> {
     tracing::info!(path = %path.display(), "opening runbook");
     let loaded = runbook::load(path).map_err(|e| OpenError::from_load(&e));
-    set_title(app, path, loaded.as_ref().ok());
+    let shown = loaded
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|rb| shown(path, rb));
+    set_title(app, path, shown.as_ref().ok());
 
     // Watch even a file that failed to load: fixing it in the editor reloads it.
     let mut session = state.session();
@@ -132,7 +141,13 @@ fn open<R: Runtime>(
         ),
         Err(e) => tracing::warn!("{e}"),
     }
-    loaded
+    shown
+}
+
+/// `runbook` as the window is given it: masked as [`presenter_runbook`] says. The
+/// terminals, probes and show get the runbook as written.
+fn shown(path: &Path, runbook: &Runbook) -> Result<Runbook, OpenError> {
+    presenter_runbook(runbook).map_err(|e| OpenError::from_present(path, &e))
 }
 
 /// Called by the file watch: re-reads the file and pushes it to the window.
@@ -148,10 +163,15 @@ fn reload<R: Runtime>(app: &AppHandle<R>, path: &Path) {
     tracing::info!(path = %path.display(), "runbook changed on disk; reloading");
     let update = match runbook::load(path) {
         Ok(rb) => {
-            set_title(app, path, Some(&rb));
             use_runbook(app, path, &rb);
-            RunbookUpdate::Loaded {
-                runbook: Box::new(rb),
+            match shown(path, &rb) {
+                Ok(shown) => {
+                    set_title(app, path, Some(&shown));
+                    RunbookUpdate::Loaded {
+                        runbook: Box::new(shown),
+                    }
+                }
+                Err(error) => RunbookUpdate::Failed { error },
             }
         }
         Err(e) => RunbookUpdate::Failed {
@@ -170,6 +190,7 @@ fn reload<R: Runtime>(app: &AppHandle<R>, path: &Path) {
 fn use_runbook<R: Runtime>(app: &AppHandle<R>, path: &Path, runbook: &Runbook) {
     app.state::<Arc<Terminals>>().set_runbook(path, runbook);
     app.state::<Arc<Probes>>().set_runbook(path, runbook);
+    trust::on_open(app, path);
     let steps = runbook.steps.iter().map(|s| s.id.clone()).collect();
     let show = app.state::<Arc<Show>>();
     show.open(&path.to_string_lossy(), steps, now_ms());
@@ -207,10 +228,12 @@ fn absolute(path: &Path) -> PathBuf {
 pub fn builder<R: Runtime>(
     builder: tauri::Builder<R>,
     initial: Option<PathBuf>,
+    trust: TrustPlace,
 ) -> tauri::Builder<R> {
     let terminals = Arc::new(Terminals::default());
     builder
         .plugin(tauri_plugin_dialog::init())
+        .manage(trust)
         .manage(AppState::new(initial))
         .manage(Arc::clone(&terminals))
         .manage(Arc::new(Probes::new(terminals)))
@@ -227,6 +250,8 @@ pub fn builder<R: Runtime>(
             terminals::run_block,
             terminals::stop_block,
             terminals::stop_terminal,
+            terminals::restart_terminal,
+            terminals::terminal_type_key,
             terminals::terminal_renderer,
             links::open_link,
             probes::probe_attach,
@@ -246,13 +271,19 @@ pub fn builder<R: Runtime>(
             audience::audience_clicker,
             audience::audience_grid,
             audience::audience_view,
+            capture::capture_window,
+            rehearsals::rehearsal_list,
+            rehearsals::rehearsal_snapshot,
+            rehearsals::export_backup,
+            trust::trust_status,
+            trust::trust_accept,
             terminals::audience_terminal_attach
         ])
 }
 
 /// Runs the app until its last window closes.
 pub fn run(initial: Option<PathBuf>) -> anyhow::Result<()> {
-    let app = builder(tauri::Builder::default(), initial)
+    let app = builder(tauri::Builder::default(), initial, TrustPlace::user())
         .build(tauri::generate_context!())
         .map_err(|e| anyhow::anyhow!("the app failed to start: {e}"))?;
     app.run(|app, event| {

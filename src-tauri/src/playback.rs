@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cuedeck_core::record::manifest::Manifest;
+use cuedeck_core::record::manifest::{Manifest, StepSnapshot};
 use cuedeck_core::record::playback::{self, Cue, Pace};
 use cuedeck_core::record::store::{self, StepRecording};
 use cuedeck_core::runbook::{Runbook, Step};
@@ -66,6 +66,8 @@ pub struct StepRecordingInfo {
     pub status: StepStatus,
     pub duration_ms: u64,
     pub terminals: Vec<String>,
+    /// Its terminals' screens as it ended (PNG files in the rehearsal folder).
+    pub snapshots: Vec<StepSnapshot>,
 }
 
 fn info(rec: &StepRecording) -> StepRecordingInfo {
@@ -79,6 +81,7 @@ fn info(rec: &StepRecording) -> StepRecordingInfo {
         status: rec.record.status,
         duration_ms: ((rec.record.end - rec.record.start).max(0.0) * 1000.0) as u64,
         terminals: rec.record.terminals.clone(),
+        snapshots: rec.record.snapshots.clone(),
     }
 }
 
@@ -159,7 +162,7 @@ pub async fn rehearse_run(
     on_progress: Channel<RehearsalProgress>,
 ) -> Result<(), TerminalError> {
     let (path, runbook) = terminals.runbook()?;
-    let manager = terminals.manager()?;
+    let manager = terminals.runner()?;
     let (probes, replay) = (Arc::clone(&probes), Arc::clone(&replay));
     if replay.rehearsing.swap(true, Ordering::SeqCst) {
         return Err(TerminalError::new("a rehearsal is already running"));
@@ -342,7 +345,7 @@ impl Plan {
 
     /// The terminals played into, started if needed (a plain shell; it stays idle).
     fn open_terminals(&self, terminals: &Terminals) -> Result<Vec<Arc<Session>>, TerminalError> {
-        let manager = terminals.manager()?;
+        let manager = terminals.runner()?;
         self.terminals
             .iter()
             .map(|name| manager.session(name).map_err(TerminalError::from))

@@ -13,10 +13,12 @@ use cuedeck_core::probe::monitor::{Monitor, MonitorConfig};
 use cuedeck_core::probe::preflight::{self, PreflightReport};
 use cuedeck_core::probe::system::TerminalSession;
 use cuedeck_core::probe::{
-    now_ms, MetricPoint, ProbeEvent, ProbeSink, ServiceStatus, SystemSample, UnixMs,
+    now_ms, Health, MetricPoint, ProbeEvent, ProbeSink, ServiceStatus, SystemSample, UnixMs,
 };
+use cuedeck_core::record::redact::{redact_json, Redactor};
 use cuedeck_core::record::samples::SampleWriter;
 use cuedeck_core::runbook::{Runbook, ServiceProbe};
+use cuedeck_core::trust::is_loopback_url;
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -38,6 +40,8 @@ struct Inner {
     runbook: Option<Arc<Runbook>>,
     /// Proposed services the presenter hid (by name), for this runbook.
     hidden: HashSet<String>,
+    /// The presenter trusts the runbook: hosts beyond this machine are probed too.
+    trusted: bool,
     monitor: Option<Monitor>,
 }
 
@@ -56,16 +60,44 @@ struct ForwardState {
     /// A playback shows recorded lights and charts: live service and metrics events
     /// are kept from the window meanwhile (system samples still flow).
     replaying: bool,
+    /// What masks the events the window gets (a probe's error can quote a body that
+    /// holds a secret): the runbook's patterns, unless `redact_presenter: false`.
+    mask: Option<Arc<Redactor>>,
 }
 
 impl ForwardState {
     fn send(&self, event: ProbeEvent) {
         if let Some(channel) = &self.subscriber {
-            if let Err(e) = channel.send(event) {
-                tracing::debug!("probe event not delivered to the window: {e}");
-            }
+            deliver(channel, self.mask.as_deref(), event);
         }
     }
+}
+
+/// Sends `event` to the window, masked with `mask` field by field. An event that
+/// masking left unreadable (a pattern matched a word the event's format needs) is
+/// not sent: the window misses one update rather than shows a secret.
+fn deliver(channel: &Channel<ProbeEvent>, mask: Option<&Redactor>, event: ProbeEvent) {
+    let event = match mask {
+        Some(mask) => match masked(mask, &event) {
+            Some(event) => event,
+            None => {
+                tracing::warn!(
+                    "a probe event that the redact patterns make unreadable was not shown"
+                );
+                return;
+            }
+        },
+        None => event,
+    };
+    if let Err(e) = channel.send(event) {
+        tracing::debug!("probe event not delivered to the window: {e}");
+    }
+}
+
+fn masked(mask: &Redactor, event: &ProbeEvent) -> Option<ProbeEvent> {
+    let mut value = serde_json::to_value(event).ok()?;
+    redact_json(mask, &mut value);
+    serde_json::from_value(value).ok()
 }
 
 impl Forward {
@@ -109,10 +141,22 @@ impl Probes {
         if inner.path.as_deref() != Some(path) {
             inner.path = Some(path.to_path_buf());
             inner.hidden.clear();
+            inner.trusted = false;
             self.sink.lock().last.clear();
         }
+        self.sink.lock().mask = Redactor::for_presenter(runbook).map(Arc::new);
         inner.runbook = Some(Arc::new(runbook.clone()));
         self.apply(&mut inner);
+    }
+
+    /// Whether the open runbook is trusted: until it is, only loopback services and
+    /// metrics are probed (opening a file contacts no other host).
+    pub fn set_trusted(&self, trusted: bool) {
+        let mut inner = self.lock();
+        if inner.trusted != trusted {
+            inner.trusted = trusted;
+            self.apply(&mut inner);
+        }
     }
 
     /// Stops every probe (the app is exiting).
@@ -129,7 +173,13 @@ impl Probes {
             metrics: inner
                 .runbook
                 .as_ref()
-                .map(|rb| rb.metrics.clone())
+                .map(|rb| {
+                    rb.metrics
+                        .iter()
+                        .filter(|m| inner.trusted || is_loopback_url(&m.url))
+                        .cloned()
+                        .collect()
+                })
                 .unwrap_or_default(),
             system_interval: Some(SYSTEM_INTERVAL),
             terminals: Arc::new(move || terminal_sessions(&terminals)),
@@ -137,6 +187,7 @@ impl Probes {
     }
 
     fn apply(&self, inner: &mut Inner) {
+        self.say_untrusted(inner);
         let config = self.config(inner);
         if let Some(monitor) = &mut inner.monitor {
             monitor.reconfigure(config);
@@ -153,6 +204,32 @@ impl Probes {
     }
 }
 
+impl Probes {
+    /// The lights of services left out until the runbook is trusted say why.
+    fn say_untrusted(&self, inner: &Inner) {
+        if inner.trusted {
+            return;
+        }
+        let Some(rb) = &inner.runbook else {
+            return;
+        };
+        for s in rb.services.iter().filter(|s| !is_loopback_url(&s.url)) {
+            self.sink.publish(ProbeEvent::Service(ServiceStatus {
+                service: s.name.clone(),
+                url: s.url.clone(),
+                health: Health::Unknown,
+                at: now_ms(),
+                latency_ms: None,
+                http_status: None,
+                error: Some(
+                    "not probed until you trust this runbook: its host is not this machine".into(),
+                ),
+            }));
+        }
+    }
+}
+
+/// The services probed: not hidden, and on this machine unless the runbook is trusted.
 fn visible_services(inner: &Inner) -> Vec<ServiceProbe> {
     inner
         .runbook
@@ -161,6 +238,7 @@ fn visible_services(inner: &Inner) -> Vec<ServiceProbe> {
             rb.services
                 .iter()
                 .filter(|s| !inner.hidden.contains(&s.name))
+                .filter(|s| inner.trusted || is_loopback_url(&s.url))
                 .cloned()
                 .collect()
         })
@@ -222,10 +300,9 @@ impl Probes {
             state.subscriber = Some(channel.clone());
             state.last.values().cloned().collect()
         };
+        let mask = self.sink.lock().mask.clone();
         for status in last {
-            if let Err(e) = channel.send(ProbeEvent::Service(status)) {
-                tracing::debug!("probe state not delivered to the window: {e}");
-            }
+            deliver(&channel, mask.as_deref(), ProbeEvent::Service(status));
         }
     }
 }
@@ -256,10 +333,20 @@ pub async fn preflight_run(
         (runbook, visible_services(&inner))
     };
     // Tool and port checks touch the file system and sockets: off the async workers.
-    tauri::async_runtime::spawn_blocking(move || preflight::check_now(&runbook, &services))
-        .await
-        .map_err(|e| TerminalError::new(format!("pre-flight failed: {e}")))?
-        .map_err(|e| TerminalError::new(format!("cannot run the pre-flight checks: {e}")))
+    let mask = Redactor::for_presenter(&runbook);
+    let mut report =
+        tauri::async_runtime::spawn_blocking(move || preflight::check_now(&runbook, &services))
+            .await
+            .map_err(|e| TerminalError::new(format!("pre-flight failed: {e}")))?
+            .map_err(|e| TerminalError::new(format!("cannot run the pre-flight checks: {e}")))?;
+    if let Some(mask) = mask {
+        // What a check names and says can quote a URL or an answer holding a secret.
+        for item in &mut report.items {
+            item.subject = mask.redact_string(&item.subject);
+            item.detail = mask.redact_string(&item.detail);
+        }
+    }
+    Ok(report)
 }
 
 /// A recorded event as if it happened at `at`: charts place points by their time.

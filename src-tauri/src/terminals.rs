@@ -9,16 +9,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use cuedeck_core::record::live_redact::redacting_sink;
+use cuedeck_core::record::live_redact::redacting_sink_always;
 use cuedeck_core::record::redact::{redact_bytes, Redactor};
-use cuedeck_core::runbook::{CodeBlock, Runbook};
-use cuedeck_core::show::gate::{self, GateRefused};
+use cuedeck_core::runbook::{CodeBlock, Runbook, Typing};
+use cuedeck_core::show::block::{self, BlockProgress, TypingPolicy};
+use cuedeck_core::show::gate::GateRefused;
 use cuedeck_core::show::state::{Show, ShowCommand};
 use cuedeck_core::show::terminals::session_options;
 use cuedeck_core::terminal::{
-    Acknowledge, Session, ShellState, SinkId, StepAction, StepRequest, StepStatus, TermSize,
-    TerminalManager,
+    Acknowledge, OutputSink, Session, ShellState, SinkId, StepAction, StepRequest, StepStatus,
+    TermSize, TerminalManager,
 };
+use cuedeck_core::trust::{self, TrustSheet};
 use serde::Serialize;
 use tauri::ipc::{Channel, InvokeResponseBody, Response};
 use tauri::State;
@@ -63,6 +65,8 @@ pub enum BlockState {
     Gated,
     /// A background block is started and waited on for readiness.
     Waiting,
+    /// A command waits for the presenter's keys to be typed (`typing: keys`).
+    Typing,
     Ready,
     Ok,
     Failed,
@@ -94,10 +98,16 @@ struct Inner {
     runbook: Option<Arc<Runbook>>,
     manager: Option<Arc<TerminalManager>>,
     views: HashMap<String, SinkId>,
+    /// The presenter's masked views: their acks go through the bridge.
+    bridges: HashMap<String, Arc<AckBridge>>,
     /// The audience window's view of each terminal (read-only, redacted, unpaced).
     audience_views: HashMap<String, SinkId>,
     /// The cancel flag of each block waiting at its gate, by block id.
     gates: HashMap<String, Arc<AtomicBool>>,
+    /// The open runbook's trust sheet (its digest, and what it may never do).
+    sheet: Option<TrustSheet>,
+    /// The digest the presenter trusted for the open runbook, if any.
+    trusted: Option<String>,
 }
 
 impl Terminals {
@@ -112,17 +122,58 @@ impl Terminals {
         if inner.path.as_deref() != Some(path) {
             let old = inner.manager.take();
             inner.views.clear();
+            inner.bridges.clear();
             inner.audience_views.clear();
             inner.path = Some(path.to_path_buf());
             inner.manager = Some(Arc::new(TerminalManager::new(session_options(
-                &runbook.front_matter,
-                path,
+                runbook, path,
             ))));
             if let Some(old) = old {
                 std::thread::spawn(move || old.close_all());
             }
         }
         inner.runbook = Some(Arc::new(runbook.clone()));
+        inner.sheet = Some(trust::sheet(runbook, path));
+    }
+
+    /// The open runbook's trust sheet.
+    pub(crate) fn sheet(&self) -> Result<TrustSheet, TerminalError> {
+        self.lock()
+            .sheet
+            .clone()
+            .ok_or_else(|| TerminalError::new("no runbook is open"))
+    }
+
+    /// The presenter trusts the open runbook as `digest` says (`None`: not, or no more).
+    pub(crate) fn set_trusted(&self, digest: Option<String>) {
+        self.lock().trusted = digest;
+    }
+
+    /// The terminals, to run something of the open runbook in: only once the
+    /// presenter trusted it as it is now, and never when it asks for what no
+    /// runbook may do. Every command that starts a shell or types into one for
+    /// the runbook comes through here.
+    pub(crate) fn runner(&self) -> Result<Arc<TerminalManager>, TerminalError> {
+        {
+            let inner = self.lock();
+            let sheet = inner
+                .sheet
+                .as_ref()
+                .ok_or_else(|| TerminalError::new("no runbook is open"))?;
+            if !sheet.blocked.is_empty() {
+                return Err(TerminalError::new(format!(
+                    "nothing runs: {}",
+                    sheet.refusals().join("; ")
+                )));
+            }
+            if inner.trusted.as_deref() != Some(sheet.digest.as_str()) {
+                return Err(TerminalError::new(format!(
+                    "nothing runs until you trust {}: its trust sheet lists what it would run",
+                    sheet.path.display()
+                )));
+            }
+        }
+        self.manager()
     }
 
     /// Every started terminal: its name and its shell's pid (= its session id).
@@ -167,7 +218,7 @@ impl Terminals {
         let busy: Vec<Arc<Session>> = terminals
             .iter()
             .filter_map(|t| manager.get(t))
-            .filter(|s| s.state() == ShellState::Running)
+            .filter(|s| matches!(s.state(), ShellState::Running | ShellState::Submitted))
             .collect();
         if !busy.is_empty() {
             std::thread::spawn(move || {
@@ -206,7 +257,8 @@ impl Terminals {
     }
 }
 
-async fn blocking<T: Send + 'static>(
+/// Runs `work` on the blocking pool: commands that touch files, PTYs or processes.
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, TerminalError> + Send + 'static,
 ) -> Result<T, TerminalError> {
     tauri::async_runtime::spawn_blocking(work)
@@ -238,7 +290,7 @@ pub async fn terminal_attach(
     let terminals = Arc::clone(&terminals);
     let show = Arc::clone(&show);
     blocking(move || {
-        let session = terminals.manager()?.session(&name)?;
+        let session = terminals.runner()?.session(&name)?;
         publish_started(&show, &terminals);
         session.resize(TermSize { rows, cols })?;
         let sink = move |bytes: &[u8]| {
@@ -246,11 +298,39 @@ pub async fn terminal_attach(
                 tracing::warn!("terminal output lost on its way to the window: {e}");
             }
         };
-        let (id, snapshot) = session.attach(Box::new(sink), Acknowledge::Required);
-        if let Some(old) = terminals.lock().views.insert(name, id) {
+        let (_, runbook) = terminals.runbook()?;
+        // Masked for the presenter too unless the runbook says `redact_presenter: false`.
+        let masked = runbook.front_matter.redacts_presenter() && Redactor::wanted_by(&runbook);
+        let (sink, redactor, bridge) = if masked {
+            let redactor = view_redactor(&runbook, &session);
+            let bridge = Arc::new(AckBridge::default());
+            let sink = redacting_sink_always(Arc::clone(&redactor), Box::new(sink));
+            let counted: Box<dyn OutputSink> = Box::new(Counted {
+                bridge: Arc::clone(&bridge),
+                inner: sink,
+            });
+            (counted, Some(redactor), Some(bridge))
+        } else {
+            (Box::new(sink) as Box<dyn OutputSink>, None, None)
+        };
+        let (id, snapshot) = if masked {
+            session.attach_masked(sink, Acknowledge::Required)
+        } else {
+            session.attach(sink, Acknowledge::Required)
+        };
+        let mut inner = terminals.lock();
+        match bridge {
+            Some(b) => inner.bridges.insert(name.clone(), b),
+            None => inner.bridges.remove(&name),
+        };
+        if let Some(old) = inner.views.insert(name, id) {
             session.detach(old);
         }
-        Ok(Response::new(snapshot.redraw))
+        drop(inner);
+        Ok(Response::new(match redactor {
+            Some(r) => redact_bytes(&r, &snapshot.redraw),
+            None => snapshot.redraw,
+        }))
     })
     .await
 }
@@ -276,20 +356,84 @@ pub(crate) async fn attach_redacted(
     blocking(move || {
         let session = terminals.session(&name)?;
         let (_, runbook) = terminals.runbook()?;
-        let redactor = Arc::new(Redactor::new(&runbook.front_matter.redact));
+        let redactor = view_redactor(&runbook, &session);
         let sink = move |bytes: &[u8]| {
             if let Err(e) = output.send(InvokeResponseBody::Raw(bytes.to_vec())) {
                 tracing::warn!("terminal output lost on its way to the audience: {e}");
             }
         };
-        let sink = redacting_sink(Arc::clone(&redactor), Box::new(sink));
-        let (id, snapshot) = session.attach(sink, Acknowledge::Never);
+        let sink = if Redactor::wanted_by(&runbook) {
+            redacting_sink_always(Arc::clone(&redactor), Box::new(sink))
+        } else {
+            Box::new(sink)
+        };
+        let (id, snapshot) = session.attach_masked(sink, Acknowledge::Never);
         if let Some(old) = terminals.lock().audience_views.insert(name, id) {
             session.detach(old);
         }
         Ok(Response::new(redact_bytes(&redactor, &snapshot.redraw)))
     })
     .await
+}
+
+/// What masks a window's view of `session`: the runbook's patterns, and the whole
+/// output while a `{"redact": true}` block runs there (a view attached late too).
+fn view_redactor(runbook: &Runbook, session: &Session) -> Arc<Redactor> {
+    let base = Redactor::for_runbook(runbook);
+    Arc::new(match session.redaction() {
+        Some(now) => base.union(&now),
+        None => base,
+    })
+}
+
+/// The presenter's masked view acknowledges the bytes it rendered, which masking
+/// made a little fewer or more than the terminal printed (a mask is one byte per
+/// character). The flow control counts what was printed: the view's counts pass
+/// through as they are, never beyond what was printed, so the terminal is paced by
+/// the view as without masking, and no ack is owed forever for more than the bytes
+/// masking removed.
+#[derive(Debug, Default)]
+struct AckBridge {
+    /// Bytes the terminal printed to the view (before masking).
+    fed: std::sync::atomic::AtomicUsize,
+    /// Bytes acknowledged to the flow control.
+    acked: std::sync::atomic::AtomicUsize,
+}
+
+impl AckBridge {
+    /// The view rendered `n` more bytes: how many printed bytes that acknowledges.
+    fn ack(&self, n: usize) -> usize {
+        let fed = self.fed.load(Ordering::SeqCst);
+        let before = self.acked.load(Ordering::SeqCst);
+        let after = before.saturating_add(n).min(fed);
+        self.acked.store(after, Ordering::SeqCst);
+        after - before
+    }
+}
+
+/// Counts what the terminal prints to a masked view, before the masking.
+struct Counted {
+    bridge: Arc<AckBridge>,
+    inner: Box<dyn OutputSink>,
+}
+
+impl OutputSink for Counted {
+    fn on_output(&mut self, bytes: &[u8], at: std::time::Duration) {
+        self.bridge.fed.fetch_add(bytes.len(), Ordering::SeqCst);
+        self.inner.on_output(bytes, at);
+    }
+
+    fn on_marker(&mut self, label: &str, at: std::time::Duration) {
+        self.inner.on_marker(label, at);
+    }
+
+    fn on_resize(&mut self, size: TermSize, at: std::time::Duration) {
+        self.inner.on_resize(size, at);
+    }
+
+    fn on_redaction(&mut self, redactor: &Arc<Redactor>) {
+        self.inner.on_redaction(redactor);
+    }
 }
 
 /// The view rendered `bytes` more of terminal `name`'s output.
@@ -299,14 +443,22 @@ pub fn terminal_ack(
     name: String,
     bytes: usize,
 ) -> Result<(), TerminalError> {
-    let id = terminals.lock().views.get(&name).copied();
+    let (id, bridge) = {
+        let inner = terminals.lock();
+        (
+            inner.views.get(&name).copied(),
+            inner.bridges.get(&name).cloned(),
+        )
+    };
     if let Some(id) = id {
+        let bytes = bridge.map_or(bytes, |b| b.ack(bytes));
         terminals.session(&name)?.ack(id, bytes);
     }
     Ok(())
 }
 
-/// Keys the presenter typed into terminal `name`.
+/// Keys the presenter typed into terminal `name`. While a command there is typed
+/// on keys (`typing: keys`), each key types its next characters instead.
 #[tauri::command]
 pub async fn terminal_input(
     terminals: State<'_, Arc<Terminals>>,
@@ -314,7 +466,56 @@ pub async fn terminal_input(
     data: String,
 ) -> Result<(), TerminalError> {
     let session = terminals.session(&name)?;
-    blocking(move || Ok(session.write(data.as_bytes())?)).await
+    blocking(move || {
+        if !session.press_key(data.as_bytes()) {
+            session.write(data.as_bytes())?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// A key the presenter pressed outside the terminals while a block of terminal
+/// `name` types on keys: it types the command's next characters (waiting a moment
+/// for the command to be ready for keys). Returns whether it was taken.
+#[tauri::command]
+pub async fn terminal_type_key(
+    terminals: State<'_, Arc<Terminals>>,
+    name: String,
+    data: String,
+) -> Result<bool, TerminalError> {
+    let session = terminals.session(&name)?;
+    blocking(move || Ok(session.press_key_for_typing(data.as_bytes(), KEY_WAIT))).await
+}
+
+/// How long a key pressed for typing waits for its command to be ready for keys.
+const KEY_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs the last command of terminal `name` again (a restarted node), stopping what
+/// runs there first; returns what made it ready, or why it failed.
+#[tauri::command]
+pub async fn restart_terminal(
+    terminals: State<'_, Arc<Terminals>>,
+    name: String,
+) -> Result<BlockStatus, TerminalError> {
+    let manager = terminals.runner()?;
+    blocking(move || {
+        let started = Instant::now();
+        let outcome = manager.restart(&name)?;
+        let message = outcome
+            .ready_by
+            .as_ref()
+            .map(|r| r.describe())
+            .or(outcome.message.clone());
+        Ok(BlockStatus {
+            block_id: String::new(),
+            state: outcome.status.into(),
+            exit_code: outcome.exit_code,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            message,
+        })
+    })
+    .await
 }
 
 #[tauri::command]
@@ -327,7 +528,9 @@ pub fn terminal_resize(
     Ok(terminals.session(&name)?.resize(TermSize { rows, cols })?)
 }
 
-/// Runs block `block_id` of the open runbook, reporting its progress on `on_status`.
+/// Runs block `block_id` of the open runbook, reporting its progress on `on_status`:
+/// its gate, then all its terminals at once (core's `show::block`), then how it
+/// ended and what made it ready ("ready: port 8080").
 #[tauri::command]
 pub async fn run_block(
     terminals: State<'_, Arc<Terminals>>,
@@ -335,78 +538,97 @@ pub async fn run_block(
     on_status: Channel<BlockStatus>,
 ) -> Result<(), TerminalError> {
     let block = terminals.block(&block_id)?;
-    let runbook = terminals
-        .lock()
-        .runbook
-        .clone()
-        .ok_or_else(|| TerminalError::new("no runbook is open"))?;
-    let manager = terminals.manager()?;
+    let (_, runbook) = terminals.runbook()?;
+    let step = runbook
+        .steps
+        .iter()
+        .find(|s| s.blocks.iter().any(|b| b.id == block_id))
+        .cloned()
+        .ok_or_else(|| TerminalError::new(format!("no block `{block_id}` in the open runbook")))?;
+    let manager = terminals.runner()?;
     let terminals = Arc::clone(&terminals);
     blocking(move || {
-        let started = Instant::now();
-        let report = |state: BlockState, exit_code: Option<i32>, message: Option<String>| {
-            let status = BlockStatus {
-                block_id: block_id.clone(),
-                state,
-                exit_code,
-                duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-                message,
-            };
-            if let Err(e) = on_status.send(status) {
-                tracing::warn!("block status lost on its way to the window: {e}");
-            }
+        let reporter = StatusReporter {
+            block_id: block_id.clone(),
+            started: Instant::now(),
+            channel: on_status,
         };
         let cancel = Arc::new(AtomicBool::new(false));
         terminals
             .lock()
             .gates
             .insert(block_id.clone(), Arc::clone(&cancel));
-        let gate = gate::pass(&runbook, &block, &cancel, |waiting: &str| {
-            report(BlockState::Gated, None, Some(waiting.to_string()));
-        });
+        let report = block::run_block(
+            &manager,
+            &runbook,
+            &step,
+            &block,
+            TypingPolicy::AsWritten,
+            &cancel,
+            &reporter,
+        );
         terminals.lock().gates.remove(&block_id);
-        match gate {
-            Ok(_) => {}
+        match &report.gate {
             Err(GateRefused::Cancelled) => {
-                report(
-                    BlockState::Stopped,
-                    None,
-                    Some(GateRefused::Cancelled.to_string()),
-                );
-                return Ok(());
+                let why = GateRefused::Cancelled.to_string();
+                reporter.report(BlockState::Stopped, None, Some(why));
             }
-            Err(why) => {
-                report(BlockState::TimedOut, None, Some(why.to_string()));
-                return Ok(());
-            }
-        }
-        let mut last = (BlockState::Ok, None, None);
-        for request in StepRequest::from_block(&gate::gated_block(&block)) {
-            let waiting = matches!(request.action, StepAction::Background(_));
-            report(
-                if waiting {
-                    BlockState::Waiting
-                } else {
-                    BlockState::Running
-                },
-                None,
-                None,
-            );
-            last = match manager.run(&request) {
-                Ok(o) => (o.status.into(), o.exit_code, o.message),
-                Err(e) => (BlockState::Failed, None, Some(e.to_string())),
-            };
-            if matches!(
-                last.0,
-                BlockState::Failed | BlockState::TimedOut | BlockState::Stopped
-            ) {
-                break;
+            Err(why) => reporter.report(BlockState::TimedOut, None, Some(why.to_string())),
+            Ok(_) => {
+                let deciding = report.deciding();
+                let state = deciding.map_or(BlockState::Ok, |o| o.status.into());
+                let exit_code = deciding.and_then(|o| o.exit_code);
+                reporter.report(state, exit_code, report.summary());
             }
         }
-        report(last.0, last.1, last.2);
         Ok(())
     })
     .await
+}
+
+/// Sends a block's progress to its badge.
+struct StatusReporter {
+    block_id: String,
+    started: Instant,
+    channel: Channel<BlockStatus>,
+}
+
+impl StatusReporter {
+    fn report(&self, state: BlockState, exit_code: Option<i32>, message: Option<String>) {
+        let status = BlockStatus {
+            block_id: self.block_id.clone(),
+            state,
+            exit_code,
+            duration_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            message,
+        };
+        if let Err(e) = self.channel.send(status) {
+            tracing::warn!("block status lost on its way to the window: {e}");
+        }
+    }
+}
+
+impl BlockProgress for StatusReporter {
+    fn gated(&self, waiting: &str) {
+        self.report(BlockState::Gated, None, Some(waiting.to_string()));
+    }
+
+    fn started(&self, request: &StepRequest) {
+        let waiting = matches!(
+            request.action,
+            StepAction::Background(_) | StepAction::Interactive(_)
+        );
+        let keys = request.typing == Some(Typing::Keys);
+        let (state, message) = match () {
+            () if keys => (
+                BlockState::Typing,
+                Some(format!("press keys to type in `{}`", request.terminal)),
+            ),
+            () if waiting => (BlockState::Waiting, None),
+            () => (BlockState::Running, None),
+        };
+        self.report(state, None, message);
+    }
 }
 
 /// Stops what block `block_id` runs: Ctrl-C, then SIGTERM, then SIGKILL.
@@ -483,5 +705,22 @@ mod renderer_tests {
         assert_eq!(renderer_from_env(Some("1"), None), Renderer::Dom);
         assert_eq!(renderer_from_env(Some("0"), None), Renderer::Webgl);
         assert_eq!(renderer_from_env(None, Some("dom")), Renderer::Dom);
+    }
+}
+
+#[cfg(test)]
+mod ack_tests {
+    use super::*;
+
+    #[test]
+    fn a_masked_views_acks_pass_through_but_never_beyond_what_was_printed() {
+        let bridge = AckBridge::default();
+        bridge.fed.store(100, Ordering::SeqCst);
+        assert_eq!(bridge.ack(40), 40);
+        // Masking made the view's bytes more than printed (U+FFFD): capped.
+        assert_eq!(bridge.ack(80), 60);
+        assert_eq!(bridge.ack(5), 0);
+        bridge.fed.store(110, Ordering::SeqCst);
+        assert_eq!(bridge.ack(10), 10);
     }
 }

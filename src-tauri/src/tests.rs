@@ -20,7 +20,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn app(initial: Option<PathBuf>) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = builder(mock_builder(), initial)
+    let app = builder(mock_builder(), initial, crate::TrustPlace::session_only())
         .build(tauri::generate_context!())
         .expect("the app builds on the mock runtime");
     let window = WebviewWindowBuilder::new(&app, MAIN_WINDOW, Default::default())
@@ -340,8 +340,7 @@ fn rehearse(path: &std::path::Path) -> anyhow::Result<()> {
     use cuedeck_core::terminal::TerminalManager;
     let runbook = cuedeck_core::runbook::load(path)?;
     let manager = TerminalManager::new(cuedeck_core::show::terminals::session_options(
-        &runbook.front_matter,
-        path,
+        &runbook, path,
     ));
     let (report, _, _) = rehearse(
         path,
@@ -608,4 +607,70 @@ fn the_show_is_one_state_for_every_window_and_app_only_parts_are_refused() {
             "{kind}: {refused}"
         );
     }
+}
+
+/// A scratch runbook with `front` as its front matter and one block.
+fn scratch_runbook(front: &str) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("demo.md");
+    std::fs::write(
+        &path,
+        format!("---\n{front}\n---\n# Demo\n\n## One\n\n```bash\necho one\n```\n"),
+    )?;
+    Ok((dir, path))
+}
+
+#[test]
+fn nothing_runs_until_the_sheet_shown_is_trusted() -> anyhow::Result<()> {
+    let (_app, window) = app(None);
+    let (_dir, path) = scratch_runbook("env: { GREETING: hello }")?;
+    invoke(&window, "open_runbook", json!({ "path": path })).expect("opens");
+    let status = invoke(&window, "trust_status", json!({})).expect("a sheet");
+    assert_eq!(status["trusted"], false);
+    assert_eq!(status["sheet"]["items"][0]["subject"], "GREETING");
+    assert_eq!(status["sheet"]["runnableBlocks"], 1);
+    let err = invoke(&window, "restart_terminal", json!({ "name": "main" }))
+        .expect_err("untrusted: nothing runs");
+    assert!(err.to_string().contains("until you trust"), "{err}");
+
+    let err =
+        invoke(&window, "trust_accept", json!({ "digest": "stale" })).expect_err("another digest");
+    assert!(err.to_string().contains("changed since"), "{err}");
+    let digest = status["sheet"]["digest"].clone();
+    let accepted = invoke(&window, "trust_accept", json!({ "digest": digest })).expect("trusts");
+    assert_eq!(accepted["trusted"], true);
+    assert!(
+        accepted["storeError"].is_string(),
+        "this app keeps no decision"
+    );
+    let err =
+        invoke(&window, "restart_terminal", json!({ "name": "main" })).expect_err("no shell yet");
+    assert!(!err.to_string().contains("trust"), "trusted now: {err}");
+
+    // An edit to what it runs asks again.
+    std::fs::write(
+        &path,
+        std::fs::read_to_string(&path)?.replace("echo one", "echo two"),
+    )?;
+    invoke(&window, "open_runbook", json!({ "path": path })).expect("reopens");
+    let status = invoke(&window, "trust_status", json!({})).expect("a sheet");
+    assert_eq!(status["trusted"], false, "{status}");
+    Ok(())
+}
+
+#[test]
+fn a_runbook_asking_for_what_none_may_do_cannot_be_trusted() -> anyhow::Result<()> {
+    let (_app, window) = app(None);
+    let (_dir, path) = scratch_runbook("env:\n  PROMPT_COMMAND: touch /tmp/x")?;
+    invoke(&window, "open_runbook", json!({ "path": path })).expect("opens");
+    let status = invoke(&window, "trust_status", json!({})).expect("a sheet");
+    assert_eq!(status["sheet"]["blocked"][0]["line"], 3, "{status}");
+    let digest = status["sheet"]["digest"].clone();
+    let err = invoke(&window, "trust_accept", json!({ "digest": digest })).expect_err("refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("demo.md:3: refused: env `PROMPT_COMMAND`"),
+        "{text}"
+    );
+    Ok(())
 }

@@ -152,9 +152,17 @@ fn start_tauri_driver(artifacts: &Path, display: &str) -> Result<Background> {
     Ok(bg)
 }
 
-/// What the app (started by WebKitWebDriver, started by tauri-driver) needs to show a window.
+/// The config folder the app and the tests use in this stage: trust decisions land
+/// there, never in the user's own `~/.config/cuedeck`.
+fn config_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("cuedeck-e2e-config-{}", std::process::id()))
+}
+
+/// What the app (started by WebKitWebDriver, started by tauri-driver) needs to show a
+/// window, and its config folder.
 fn display_env(cmd: &mut Command, display: &str) {
-    cmd.env("DISPLAY", display)
+    cmd.env("CUEDECK_CONFIG_DIR", config_dir())
+        .env("DISPLAY", display)
         .env("GDK_BACKEND", "x11")
         .env_remove("WAYLAND_DISPLAY")
         // Blank window under Xvfb otherwise (tauri #15936).
@@ -214,6 +222,7 @@ pub fn run(ws: &Workspace, filter: Option<&str>) -> Result<()> {
 
     let stopped_driver = driver.stop();
     let stopped_xvfb = xvfb.stop();
+    let _ = std::fs::remove_dir_all(config_dir());
     println!(
         "e2e: stopped {}",
         stopped_driver

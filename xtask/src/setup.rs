@@ -26,7 +26,8 @@ pub const BUILD_PACKAGES: &[&str] = &[
 
 /// Extra packages for `cargo xtask test`: the WebDriver of WebKitGTK, a virtual display,
 /// ImageMagick for screenshots, x11-utils (xwininfo) to read the native window title,
-/// and asciinema, which the tests prove reads our recordings.
+/// asciinema, which the tests prove reads our recordings, and headless Chromium with its
+/// chromedriver, the real browser the backup bundle's test plays an export in.
 pub const TEST_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "xvfb",
@@ -34,6 +35,8 @@ pub const TEST_PACKAGES: &[&str] = &[
     "imagemagick",
     "x11-utils",
     "asciinema",
+    "chromium",
+    "chromium-driver",
 ];
 
 pub const MIN_NODE_MAJOR: u32 = 20;

@@ -131,11 +131,16 @@ pub fn outline(r: &Runbook, findings: &[Diagnostic], file: &str) -> String {
     }
     if !r.checklist.is_empty() {
         let auto = r.checklist.iter().filter(|c| c.auto.is_some()).count();
-        let _ = writeln!(
+        let runnable = r.checklist.iter().filter(|c| c.block.is_some()).count();
+        let _ = write!(
             o,
             "\nchecklist: {} items, {auto} checked automatically",
             r.checklist.len()
         );
+        if runnable > 0 {
+            let _ = write!(o, ", {runnable} with a command to run");
+        }
+        let _ = writeln!(o);
     }
     if !r.services.is_empty() || !r.metrics.is_empty() {
         let _ = writeln!(o, "\nprobes:");
@@ -166,21 +171,39 @@ pub fn outline(r: &Runbook, findings: &[Diagnostic], file: &str) -> String {
         }
     }
     let _ = writeln!(o, "\nterminals: {}", r.terminals.join(", "));
-    let errors = findings
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
+    if !r.proposed_terminals.is_empty() {
+        let _ = writeln!(o, "proposed terminals:");
+        for t in &r.proposed_terminals {
+            let _ = writeln!(o, "  {:<12} {}  (line {})", t.name, t.purpose, t.line);
+        }
+    }
+    let in_model: usize = r.steps.iter().map(|s| s.blocks.len()).sum();
+    let _ = writeln!(
+        o,
+        "code blocks: {} in the file, {in_model} in the model",
+        r.code_blocks_in_source
+    );
+    let count = |severity| findings.iter().filter(|d| d.severity == severity).count();
+    let (errors, warnings, infos) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
     if !findings.is_empty() {
         let _ = writeln!(o, "\nfindings:");
         for d in findings {
-            let sev = if d.severity == Severity::Error {
-                "error"
-            } else {
-                "warning"
+            let sev = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "info",
             };
             let _ = writeln!(o, "  {file}:{}: {sev}: {}", d.line, d.message);
         }
     }
-    let _ = writeln!(o, "\n{errors} errors, {} warnings", findings.len() - errors);
+    let _ = write!(o, "\n{errors} errors, {warnings} warnings");
+    if infos > 0 {
+        let _ = write!(o, ", {infos} notes on what was inferred");
+    }
+    let _ = writeln!(o);
     o
 }

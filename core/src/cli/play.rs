@@ -34,7 +34,7 @@ pub struct PlayArgs {
 }
 
 pub fn run(args: &PlayArgs) -> ExitCode {
-    let dir = match rehearsal_dir(&args.rehearsal) {
+    let dir = match store::rehearsal_dir(&args.rehearsal) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");
@@ -87,23 +87,7 @@ pub fn run(args: &PlayArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The folder itself, or the latest rehearsal of a runbook file.
-fn rehearsal_dir(path: &Path) -> Result<PathBuf, String> {
-    if path.is_dir() {
-        return Ok(path.to_path_buf());
-    }
-    if !path.exists() {
-        return Err(format!("{} does not exist", path.display()));
-    }
-    store::list(path).pop().map(|l| l.dir).ok_or_else(|| {
-        format!(
-            "{} has no rehearsals yet (`cuedeck rehearse` records one)",
-            path.display()
-        )
-    })
-}
-
-fn find<'a>(manifest: &'a Manifest, key: &str) -> Option<&'a StepRecord> {
+pub(crate) fn find<'a>(manifest: &'a Manifest, key: &str) -> Option<&'a StepRecord> {
     manifest
         .steps
         .iter()

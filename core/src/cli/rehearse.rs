@@ -1,19 +1,22 @@
-//! `cuedeck rehearse RUNBOOK [--from STEP] [--only STEP,...] [--json] [--no-record]`:
+//! `cuedeck rehearse RUNBOOK [--from STEP] [--only STEP,...] [--json] [--no-record] [--typing]`:
 //! runs every runnable step in real terminals, headless, records them into a new
 //! rehearsal folder (`.cuedeck/rehearsals/...`), and reports each step's status,
-//! exit code, duration and expectations. Exits 1 when any step failed, 2 when the
-//! runbook cannot be read or has errors.
+//! exit code, duration and expectations. It first prints what runs beyond the
+//! visible blocks (the trust sheet). Exits 1 when any step failed, 2 when the
+//! runbook cannot be read or has errors, 3 when it asks for what no runbook may do.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use crate::record::redact::{self, Redactor};
 use crate::runbook::{self, lint, Runbook, Severity, Step};
 use crate::show::rehearse::{self, Probing};
 use crate::show::run_all::{self, Progress, Report, Selection, StepResult};
 use crate::show::terminals;
 use crate::terminal::{StepStatus, TerminalManager};
+use crate::trust;
 
 use super::check::clock;
 
@@ -36,6 +39,10 @@ pub struct RehearseArgs {
     /// Run the steps without recording them.
     #[arg(long)]
     pub no_record: bool,
+    /// Type commands that have a `typing` speed at that speed, as on stage
+    /// (`typing: keys` at 40 characters a second); by default they are pasted at once.
+    #[arg(long)]
+    pub typing: bool,
 }
 
 /// Prints each step as it finishes (unless the report goes out as JSON).
@@ -59,7 +66,19 @@ pub fn run(args: &RehearseArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    redact::redact_logs_with(Redactor::for_runbook(&runbook));
     let file = args.runbook.display().to_string();
+    // Running the command is the presenter's trust; the sheet says what it covers,
+    // and what no runbook may do is refused here as in the app.
+    let sheet = trust::sheet(&runbook, &args.runbook);
+    if !sheet.blocked.is_empty() {
+        for refusal in sheet.refusals() {
+            eprintln!("{refusal}");
+        }
+        eprintln!("error: {file} asks for what no runbook may do: nothing was run");
+        return ExitCode::from(3);
+    }
+    eprint!("{}", sheet.describe());
     let errors: Vec<_> = lint::lint(&runbook)
         .into_iter()
         .filter(|d| d.severity == Severity::Error)
@@ -72,7 +91,7 @@ pub fn run(args: &RehearseArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     let manager = Arc::new(TerminalManager::new(terminals::session_options(
-        &runbook.front_matter,
+        &runbook,
         &args.runbook,
     )));
     close_on_interrupt(&manager);
@@ -81,6 +100,7 @@ pub fn run(args: &RehearseArgs) -> ExitCode {
         only: args.only.clone(),
         fail_fast: args.fail_fast,
         keep_terminals: false,
+        typing: args.typing,
     };
     let progress = PrintProgress { json: args.json };
     let (report, folder) = if args.no_record {

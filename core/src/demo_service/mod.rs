@@ -11,6 +11,11 @@
 //!
 //! Faults apply to `/health` and `/work`; the metrics and admin routes always answer,
 //! so the presenter can see and undo what they broke.
+//!
+//! `/admin/*` refuses (403, and does nothing) a request whose `Origin` header is not
+//! the service's own (`http://127.0.0.1:PORT`, `http://localhost:PORT`): a browser
+//! sends `Origin` with every cross-site POST or DELETE, so a web page open while
+//! the demo runs cannot inject faults. Tools like curl send no `Origin`.
 
 mod faults;
 mod stats;
@@ -20,8 +25,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -99,8 +105,9 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// The service's routes, for [`serve`] and for tests.
-pub fn router() -> Router {
+/// The service's routes, for [`serve`] and for tests; `port` is the one it listens
+/// on (the admin routes accept only its own origin).
+pub fn router(port: u16) -> Router {
     let (faults, _) = watch::channel(Faults::default());
     let service = Arc::new(Service {
         started: Instant::now(),
@@ -110,17 +117,63 @@ pub fn router() -> Router {
         in_flight: AtomicI64::new(0),
         work_seq: AtomicU64::new(0),
     });
-    Router::new()
-        .route("/health", get(health))
-        .route("/work", get(work))
-        .route("/metrics", get(metrics))
-        .route("/_metrics", get(metrics_json))
+    let admin = Router::new()
         .route(
             "/admin/fault",
             get(show_faults).post(set_faults).delete(clear_faults),
         )
         .route("/admin/fault/clear", post(clear_faults))
+        // A route layer: runs before the handler, only for these routes.
+        .route_layer(middleware::from_fn_with_state(port, own_origin_only));
+    Router::new()
+        .route("/health", get(health))
+        .route("/work", get(work))
+        .route("/metrics", get(metrics))
+        .route("/_metrics", get(metrics_json))
+        .merge(admin)
         .with_state(service)
+}
+
+/// Whether a request may reach the admin routes of the service on `port`: it has no
+/// `Origin` (not sent by a web page), or its own.
+pub fn origin_allowed(headers: &HeaderMap, port: u16) -> bool {
+    let mut origins = headers.get_all(header::ORIGIN).iter();
+    let Some(origin) = origins.next() else {
+        return true;
+    };
+    if origins.next().is_some() {
+        return false;
+    }
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|host| origin.eq_ignore_ascii_case(&format!("http://{host}:{port}")))
+}
+
+async fn own_origin_only(State(port): State<u16>, request: Request, next: Next) -> Response {
+    if origin_allowed(request.headers(), port) {
+        return next.run(request).await;
+    }
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned())
+        .unwrap_or_default();
+    tracing::warn!(%origin, path = %request.uri().path(), "admin request from another origin refused");
+    eprintln!(
+        "demo-service: refused {} {} from origin {origin:?} (not this service's own)",
+        request.method(),
+        request.uri().path()
+    );
+    (
+        StatusCode::FORBIDDEN,
+        Json(json!({
+            "error": format!("origin {origin:?} may not use /admin (only http://127.0.0.1:{port} or http://localhost:{port})")
+        })),
+    )
+        .into_response()
 }
 
 /// Serves on `listener` until `shutdown` completes; requests still in flight then
@@ -134,7 +187,8 @@ pub async fn serve(
         let stop = Arc::clone(&stop);
         async move { stop.notified().await }
     };
-    let server = axum::serve(listener, router()).with_graceful_shutdown(graceful);
+    let port = listener.local_addr()?.port();
+    let server = axum::serve(listener, router(port)).with_graceful_shutdown(graceful);
     tokio::select! {
         served = server => served,
         () = async {

@@ -47,6 +47,8 @@ pub enum FetchError {
     Closed,
     #[error("too many redirects")]
     TooManyRedirects,
+    #[error("redirected to {0}, another host: not followed")]
+    OffHostRedirect(String),
     #[error("invalid URL: {0}")]
     InvalidUrl(String),
     #[error("status {0}")]
@@ -63,6 +65,13 @@ impl FetchError {
             return Self::InvalidUrl(err.to_string());
         }
         if err.is_redirect() {
+            let mut source = std::error::Error::source(err);
+            while let Some(e) = source {
+                if let Some(off) = e.downcast_ref::<OffHost>() {
+                    return Self::OffHostRedirect(off.0.clone());
+                }
+                source = e.source();
+            }
             return Self::TooManyRedirects;
         }
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
@@ -105,13 +114,45 @@ fn spoke_first(e: &hyper::Error) -> bool {
     e.to_string() == "received unexpected message from connection"
 }
 
+/// A redirect the policy refused: it led to another host (or port).
+#[derive(Debug, thiserror::Error)]
+#[error("redirected to {0}, another host")]
+struct OffHost(String);
+
+/// Follows at most [`MAX_REDIRECTS`] redirects, and only to the host and port the
+/// runbook named: a probe of a local service never ends up talking to another
+/// machine (or another local service) because it was told to go there.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first() else {
+            // reqwest always lists the request's own URL first; without it there
+            // is nothing to compare with, so do not follow.
+            return attempt.stop();
+        };
+        if !same_host(first, attempt.url()) {
+            let to = attempt.url().to_string();
+            return attempt.error(OffHost(to));
+        }
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error("too many redirects");
+        }
+        attempt.follow()
+    })
+}
+
+/// Same host (names compared as the URL parser normalised them) and same port.
+pub fn same_host(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
+}
+
 /// The client every probe and metrics poll shares (one connection pool). Services are
 /// local, so proxies from the environment are ignored; redirects are followed a few
-/// times only. Timeouts are not set here: each request is bounded by its own.
+/// times, to the same host only. Timeouts are not set here: each request is bounded
+/// by its own. Bodies are read through [`read_capped`].
 pub fn http_client() -> Result<Client, ClientError> {
     let client = Client::builder()
         .no_proxy()
-        .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+        .redirect(redirect_policy())
         .pool_idle_timeout(POOL_IDLE)
         .pool_max_idle_per_host(POOL_PER_HOST)
         .tcp_nodelay(true)
@@ -352,13 +393,20 @@ fn not_ready(probe: &ServiceProbe, timeout: Duration) -> ServiceStatus {
     }
 }
 
-/// The shortest period any probing runs at: guards against `interval: 0` (which would
-/// make `tokio::time::interval` panic) and against spinning on a typo.
+/// The shortest period any sampling runs at (the system sampler's floor): guards
+/// against `interval: 0` (which would make `tokio::time::interval` panic) and
+/// against spinning on a typo.
 pub const MIN_PERIOD: Duration = Duration::from_millis(100);
 
-/// A runbook interval in milliseconds as a period no shorter than [`MIN_PERIOD`].
+/// The shortest period a health probe or a metrics poll runs at: a runbook opened
+/// from anywhere makes at most four requests a second to any one target.
+/// `cuedeck check` warns about a shorter `interval:`.
+pub const MIN_PROBE_PERIOD: Duration = Duration::from_millis(250);
+
+/// A runbook interval in milliseconds as a period no shorter than
+/// [`MIN_PROBE_PERIOD`].
 pub fn probe_period(interval_ms: u64) -> Duration {
-    Duration::from_millis(interval_ms).max(MIN_PERIOD)
+    Duration::from_millis(interval_ms).max(MIN_PROBE_PERIOD)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! Reconfiguring keeps the tasks whose settings did not change (their schedule goes
 //! on undisturbed), stops the ones removed and starts the new ones.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use tokio::task::AbortHandle;
 use tokio::time::MissedTickBehavior;
 
 use crate::probe::events::{now_ms, Health, ProbeEvent, ProbeSink, ServiceStatus};
-use crate::probe::health::{fetch_body, probe_period, probe_service};
+use crate::probe::health::{fetch_body, probe_period, probe_service, MIN_PROBE_PERIOD};
 use crate::probe::metrics::SourceReader;
 use crate::probe::system::{SystemSampler, TerminalSession};
 use crate::runbook::{MetricSource, Origin, ServiceProbe};
@@ -119,6 +120,36 @@ pub struct Monitor {
     services: Vec<Task<ServiceProbe>>,
     metrics: Vec<Task<MetricSource>>,
     system: Option<Task<SystemKey>>,
+    pacer: Arc<Pacer>,
+}
+
+/// At most one request per [`MIN_PROBE_PERIOD`] to each target (URL), however many
+/// services and metrics sources name it: a runbook cannot make Cuedeck hammer an
+/// endpoint by declaring it many times.
+#[derive(Debug, Default)]
+struct Pacer {
+    next: Mutex<HashMap<String, tokio::time::Instant>>,
+}
+
+impl Pacer {
+    /// Waits for this target's next free turn and takes it.
+    async fn turn(&self, url: &str) {
+        let key = target_of(url);
+        let at = {
+            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+            let now = tokio::time::Instant::now();
+            let at = next.get(&key).copied().filter(|t| *t > now).unwrap_or(now);
+            next.insert(key, at + MIN_PROBE_PERIOD);
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+}
+
+/// The target a URL names: the URL as `reqwest` normalises it (scheme and host in
+/// lower case, default port dropped), or the text as written when it does not parse.
+fn target_of(url: &str) -> String {
+    reqwest::Url::parse(url).map_or_else(|_| url.to_owned(), String::from)
 }
 
 impl Monitor {
@@ -138,6 +169,7 @@ impl Monitor {
             services: Vec::new(),
             metrics: Vec::new(),
             system: None,
+            pacer: Arc::default(),
         };
         monitor.reconfigure(config);
         monitor
@@ -217,7 +249,12 @@ impl Monitor {
     fn spawn_service(&self, probe: ServiceProbe) -> Task<ServiceProbe> {
         let gate = Gate::new(self.sink.clone());
         gate.publish(ProbeEvent::Service(unknown(&probe)));
-        let task = service_task(self.client.clone(), probe.clone(), gate.clone());
+        let task = service_task(
+            self.client.clone(),
+            probe.clone(),
+            gate.clone(),
+            Arc::clone(&self.pacer),
+        );
         let abort = self.runtime.spawn(task).abort_handle();
         Task {
             key: probe,
@@ -228,7 +265,12 @@ impl Monitor {
 
     fn spawn_metrics(&self, source: MetricSource) -> Task<MetricSource> {
         let gate = Gate::new(self.sink.clone());
-        let task = metrics_task(self.client.clone(), source.clone(), gate.clone());
+        let task = metrics_task(
+            self.client.clone(),
+            source.clone(),
+            gate.clone(),
+            Arc::clone(&self.pacer),
+        );
         let abort = self.runtime.spawn(task).abort_handle();
         Task {
             key: source,
@@ -321,11 +363,12 @@ fn schedule(period: Duration) -> tokio::time::Interval {
     ticker
 }
 
-async fn service_task(client: Client, probe: ServiceProbe, gate: Arc<Gate>) {
+async fn service_task(client: Client, probe: ServiceProbe, gate: Arc<Gate>, pacer: Arc<Pacer>) {
     let mut ticker = schedule(probe_period(probe.interval_ms));
     let mut last = Health::Unknown;
     loop {
         ticker.tick().await;
+        pacer.turn(&probe.url).await;
         let status = probe_service(&client, &probe).await;
         if status.health != last {
             last = status.health;
@@ -335,7 +378,7 @@ async fn service_task(client: Client, probe: ServiceProbe, gate: Arc<Gate>) {
     }
 }
 
-async fn metrics_task(client: Client, source: MetricSource, gate: Arc<Gate>) {
+async fn metrics_task(client: Client, source: MetricSource, gate: Arc<Gate>, pacer: Arc<Pacer>) {
     let period = probe_period(source.interval_ms);
     // Sources declare no timeout: a poll may take up to its interval (capped), so
     // a hung endpoint never has two polls in flight.
@@ -344,6 +387,7 @@ async fn metrics_task(client: Client, source: MetricSource, gate: Arc<Gate>) {
     let mut ticker = schedule(period);
     loop {
         ticker.tick().await;
+        pacer.turn(&source.url).await;
         let at = now_ms();
         let polled = fetch_body(&client, &source.url, timeout).await;
         let (points, error) = match polled {

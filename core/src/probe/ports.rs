@@ -57,6 +57,50 @@ pub fn held_by(port: u16) -> String {
     owner(port).map_or_else(String::new, |o| format!(" by {o}"))
 }
 
+/// The TCP ports that any of `pids` listens on (from /proc; empty elsewhere), sorted.
+/// A server started by a step is ready once one appears, whatever port it chose.
+pub fn listened_on_by(pids: &[i32]) -> Vec<u16> {
+    if pids.is_empty() {
+        return Vec::new();
+    }
+    let listening: Vec<(u64, u16)> = ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .flat_map(|text| listen_rows(&text))
+        .collect();
+    if listening.is_empty() {
+        return Vec::new();
+    }
+    let mut ports: Vec<u16> = pids
+        .iter()
+        .filter_map(|pid| std::fs::read_dir(format!("/proc/{pid}/fd")).ok())
+        .flat_map(|fds| fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok()))
+        .filter_map(|link| {
+            let link = link.to_str()?;
+            let inode = link.strip_prefix("socket:[")?.strip_suffix(']')?;
+            inode.parse::<u64>().ok()
+        })
+        .filter_map(|inode| listening.iter().find(|(i, _)| *i == inode).map(|(_, p)| *p))
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+/// (inode, port) of every socket in LISTEN state in a /proc/net/tcp table.
+fn listen_rows(table: &str) -> Vec<(u64, u16)> {
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let port = u16::from_str_radix(fields.get(1)?.rsplit(':').next()?, 16).ok()?;
+            let inode = fields.get(9)?.parse::<u64>().ok()?;
+            (*fields.get(3)? == "0A" && inode != 0).then_some((inode, port))
+        })
+        .collect()
+}
+
 /// Inodes of sockets in LISTEN state (st 0A) on `port` in a /proc/net/tcp table.
 fn listening_inodes(table: &str, port: u16) -> Vec<u64> {
     let wanted = format!(":{port:04X}");
@@ -101,9 +145,21 @@ mod tests {
     }
 
     #[test]
+    fn lists_the_ports_a_process_listens_on() {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let me = i32::try_from(std::process::id()).unwrap();
+        assert!(listened_on_by(&[me]).contains(&port));
+        assert!(listened_on_by(&[]).is_empty());
+        drop(listener);
+        assert!(!listened_on_by(&[me]).contains(&port));
+    }
+
+    #[test]
     fn reads_the_listen_rows_of_a_proc_table() {
         let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 0100007F:1EC6 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1 0000000000000000 100 0 0 10 0\n   1: 0100007F:1EC6 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 4343 1 0000000000000000 100 0 0 10 0\n";
         assert_eq!(listening_inodes(table, 7878), vec![4242]);
         assert!(listening_inodes(table, 80).is_empty());
+        assert_eq!(listen_rows(table), vec![(4242, 7878)]);
     }
 }

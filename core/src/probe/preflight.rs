@@ -100,6 +100,9 @@ pub enum Planned {
         ticked: bool,
         line: usize,
         check: Option<ChecklistCheck>,
+        /// The id of the block written under the item: the presenter runs it from
+        /// the pre-flight panel to check the item (pre-flight itself runs nothing).
+        block: Option<String>,
     },
 }
 
@@ -143,6 +146,7 @@ pub fn plan(runbook: &Runbook, services: &[ServiceProbe]) -> Vec<Planned> {
         ticked: item.checked,
         line: item.line,
         check: checklist_check(&item.text, item.auto.as_ref(), services),
+        block: item.block.clone(),
     }));
     out
 }
@@ -309,7 +313,8 @@ fn judge<'a>(
             ticked,
             line,
             check,
-        } => checklist_item(text, ticked, line, check, status_of),
+            block,
+        } => checklist_item(text, ticked, line, check, block, status_of),
     }
 }
 
@@ -422,16 +427,38 @@ fn checklist_item<'a>(
     ticked: bool,
     line: usize,
     check: Option<ChecklistCheck>,
+    block: Option<String>,
     status_of: &impl Fn(&str) -> Option<&'a ServiceStatus>,
 ) -> PreflightItem {
-    let (status, detail) = match check {
-        None if ticked => (CheckStatus::Ok, "ticked in the runbook".into()),
-        None => (CheckStatus::Manual, "tick by hand".into()),
-        Some(ChecklistCheck::Tool(tool)) => match tool_path(&tool) {
+    let (status, detail) = match (check, block) {
+        (None, _) if ticked => (CheckStatus::Ok, "ticked in the runbook".into()),
+        (None, Some(block)) => (
+            CheckStatus::Manual,
+            format!("run its command (block `{block}`) to check it, or tick by hand"),
+        ),
+        (None, None) => (CheckStatus::Manual, "tick by hand".into()),
+        (Some(check), _) => check_item(check, status_of),
+    };
+    PreflightItem {
+        kind: CheckKind::Checklist,
+        subject: text,
+        status,
+        detail,
+        line,
+    }
+}
+
+/// An item checked automatically: its verdict and why.
+fn check_item<'a>(
+    check: ChecklistCheck,
+    status_of: &impl Fn(&str) -> Option<&'a ServiceStatus>,
+) -> (CheckStatus, String) {
+    match check {
+        ChecklistCheck::Tool(tool) => match tool_path(&tool) {
             Some(path) => (CheckStatus::Ok, format!("`{tool}`: {}", path.display())),
             None => (CheckStatus::Missing, format!("`{tool}` is not on PATH")),
         },
-        Some(ChecklistCheck::PortFree(port)) => {
+        ChecklistCheck::PortFree(port) => {
             if ports::port_in_use(port) {
                 let holder = ports::held_by(port);
                 (
@@ -442,7 +469,7 @@ fn checklist_item<'a>(
                 (CheckStatus::Ok, format!("port {port} is free"))
             }
         }
-        Some(ChecklistCheck::PortListening(port)) => {
+        ChecklistCheck::PortListening(port) => {
             if ports::listening(port, CONNECT_TIMEOUT) {
                 (CheckStatus::Ok, format!("port {port} answers"))
             } else {
@@ -452,16 +479,9 @@ fn checklist_item<'a>(
                 )
             }
         }
-        Some(ChecklistCheck::Service(probe)) => {
+        ChecklistCheck::Service(probe) => {
             let item = service_item(&probe, status_of(&probe.name), None);
             (item.status, format!("{}: {}", probe.name, item.detail))
         }
-    };
-    PreflightItem {
-        kind: CheckKind::Checklist,
-        subject: text,
-        status,
-        detail,
-        line,
     }
 }

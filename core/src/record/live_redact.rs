@@ -4,30 +4,36 @@
 //!
 //! [`LiveRedactor`] is the logic, synchronous: complete lines go out at once, the
 //! unfinished end of the output is held until the output pauses
-//! ([`LIVE_REDACT_QUIET`]), grows past [`MAX_PENDING`], or a marker or resize comes.
+//! ([`LIVE_REDACT_QUIET`]; a secret's possible beginning longer, see below) or grows
+//! past [`MAX_PENDING`] (then all but its last [`HOLD_BACK`] bytes go out). [`Ordered`] keeps markers and resizes in their place
+//! behind a held line, so they never cut it; the recordings
+//! ([`super::writer::CastFile`]) use it too, without the quiet period.
 //! [`redacting_sink`] runs it on a small worker thread in front of another sink.
 //!
 //! # What a live view can and cannot hide
 //!
 //! Once part of an unfinished line has been shown, its continuation is redacted
 //! together with the part already shown, so a secret straddling the two is matched
-//! whole and every character of it that arrives later is masked. The part already
-//! shown cannot be taken back: if the output paused in the middle of a secret and
-//! what had arrived did not match yet (pattern `hunter2`: `pass: hunt`, a pause,
-//! then `er2`), the audience saw that beginning (`pass: hunt***`). With the quiet period this happens only when
-//! the output itself stopped mid-secret for [`LIVE_REDACT_QUIET`], for example a
-//! secret typed key by key at a prompt; a secret a program prints in one go is
-//! always masked whole. Patterns that match a secret's first characters (`sk-\w+`)
-//! mask from there on even then.
+//! whole and every character of it that arrives later is masked. When the output
+//! pauses, the end of the line that may be a secret's beginning (pattern `hunter2`:
+//! `pass: hunt`) is not shown with the rest: it is held until it is whole (then
+//! masked), until what follows makes it no match, or until the output has been
+//! quiet for [`MATCH_HOLD`] more. So a secret typed key by key (by Cuedeck's typing,
+//! or by hand at a normal pace) or printed in pieces is never shown by its
+//! beginning. What cannot be hidden: a secret's beginning after a pause longer than
+//! [`MATCH_HOLD`], and the beginning of a secret that a pattern the lazy DFA cannot
+//! run (a Unicode `\b` on non-ASCII text) describes. The part already shown cannot
+//! be taken back.
 //!
-//! Also as in the recordings: a secret longer than [`MAX_PENDING`] cut by a batch
-//! boundary is not matched whole. A secret split by escape sequences (a colour
+//! Also as in the recordings: a secret longer than [`HOLD_BACK`] that a long line's
+//! cut splits is not matched whole. A secret split by escape sequences (a colour
 //! change in its middle) is: [`Redactor::redact`] matches the visible text.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::redact::Redactor;
 use super::writer::{incomplete_tail_len, MAX_PENDING};
@@ -36,11 +42,26 @@ use crate::terminal::{OutputSink, TermSize};
 /// How long the output must pause before the unfinished end of a line is shown.
 pub const LIVE_REDACT_QUIET: Duration = Duration::from_millis(40);
 
+/// How long a match that may be under way at the end of the output
+/// ([`Redactor::match_under_way`]) is held once the output has paused: longer than
+/// the pauses between the keys of a secret typed (by Cuedeck's typing or by hand),
+/// short enough that a line which only looked like a secret's beginning is not
+/// held for long.
+pub const MATCH_HOLD: Duration = Duration::from_millis(1500);
+
+/// How much of an unfinished line past [`MAX_PENDING`] is still held back when the
+/// rest of it goes out: a secret shorter than this that the cut would split is
+/// still matched whole once the rest of it arrives.
+pub const HOLD_BACK: usize = 1024;
+
 /// The streaming redaction of one terminal's output, without threads or clocks: the
 /// caller pushes batches and flushes when the output pauses.
 #[derive(Debug)]
 pub struct LiveRedactor {
     redactor: Arc<Redactor>,
+    /// The redactor to switch to once the current line ends: a switch in the middle
+    /// of a line masks that line with both ([`LiveRedactor::set_redactor`]).
+    next: Option<Arc<Redactor>>,
     /// Bytes of a UTF-8 character cut by a batch boundary, kept for the next batch.
     carry: Vec<u8>,
     /// The current unfinished line: the output since its last `\n`. Once shown, only
@@ -54,28 +75,79 @@ impl LiveRedactor {
     pub fn new(redactor: Arc<Redactor>) -> Self {
         Self {
             redactor,
+            next: None,
             carry: Vec::new(),
             line: String::new(),
             shown: 0,
         }
     }
 
+    /// Masks with `redactor` from now on. In the middle of a line, that line is
+    /// masked with the old patterns and the new ones until it ends: what it held
+    /// came under the old ones, and a secret running across the switch is still
+    /// matched whole.
+    pub fn set_redactor(&mut self, redactor: Arc<Redactor>) {
+        if self.line.is_empty() {
+            self.redactor = redactor;
+            self.next = None;
+        } else {
+            self.redactor = Arc::new(self.redactor.union(&redactor));
+            self.next = Some(redactor);
+        }
+    }
+
     /// A batch of output; returns what can be shown now: every complete line (up to
-    /// and including the last `\n`), redacted, and the unfinished end too if it has
-    /// grown past [`MAX_PENDING`]. Without patterns, `bytes` unchanged.
+    /// and including the last `\n`), redacted, and most of the unfinished end too if
+    /// it has grown past [`MAX_PENDING`]. Without patterns, `bytes` unchanged.
     pub fn push(&mut self, bytes: &[u8]) -> Vec<u8> {
-        if self.redactor.is_empty() {
+        if self.passes_through() {
             return bytes.to_vec();
         }
+        let text = self.decode(bytes);
+        self.push_text(&text).into_bytes()
+    }
+
+    /// Nothing to mask and nothing held: output can go out as it came.
+    fn passes_through(&self) -> bool {
+        self.redactor.is_empty()
+            && self.next.is_none()
+            && self.carry.is_empty()
+            && self.line.is_empty()
+    }
+
+    /// `bytes` decoded as UTF-8, joined to the character cut at the end of the last
+    /// batch; a character cut at the end waits for the next (invalid bytes become
+    /// U+FFFD). Give the result to [`LiveRedactor::push_text`].
+    pub fn decode(&mut self, bytes: &[u8]) -> String {
         let mut buf = std::mem::take(&mut self.carry);
         buf.extend_from_slice(bytes);
         let keep = incomplete_tail_len(&buf);
         self.carry = buf.split_off(buf.len() - keep);
-        if buf.is_empty() {
-            return Vec::new();
-        }
-        self.line.push_str(&String::from_utf8_lossy(&buf));
+        String::from_utf8_lossy(&buf).into_owned()
+    }
+
+    /// Decoded output (see [`LiveRedactor::decode`]); returns what can be shown
+    /// now, redacted, as [`LiveRedactor::push`] does. The result stands for the
+    /// characters pushed so far and not yet returned, one for one and in order.
+    pub fn push_text(&mut self, text: &str) -> String {
         let mut out = String::new();
+        if text.is_empty() {
+            return out;
+        }
+        self.line.push_str(text);
+        if self.next.is_some() {
+            // The line the patterns switched in ends here: it goes out masked with
+            // both, and what follows with the new ones only.
+            if let Some(i) = self.line.find('\n') {
+                let rest = self.line.split_off(i + 1);
+                self.emit_held(&mut out);
+                self.line = rest;
+                self.shown = 0;
+                if let Some(next) = self.next.take() {
+                    self.redactor = next;
+                }
+            }
+        }
         if let Some(i) = self.line.rfind('\n') {
             let rest = self.line.split_off(i + 1);
             self.emit_held(&mut out);
@@ -83,30 +155,67 @@ impl LiveRedactor {
             self.shown = 0;
         }
         if self.line.len() - self.shown > MAX_PENDING {
-            self.emit_held(&mut out);
+            // Most of a long line goes out; its end stays held, so a secret the
+            // cut would split is matched whole once the rest of it comes.
+            let mut end = self.line.len() - HOLD_BACK;
+            while !self.line.is_char_boundary(end) {
+                end -= 1;
+            }
+            self.emit_upto(&mut out, end);
         }
-        out.into_bytes()
+        out
     }
 
-    /// The unfinished end held back, redacted (the output paused, or a marker or
-    /// resize comes). A character cut in its middle still waits for its other bytes.
+    /// The output paused: the unfinished end held back goes out, redacted, all but
+    /// a match that may be under way at its end ([`Redactor::match_under_way`]),
+    /// which stays held until it is whole, stops being a possible match, or
+    /// [`LiveRedactor::flush`] lets it out.
+    pub fn pause(&mut self) -> Vec<u8> {
+        self.pause_text().into_bytes()
+    }
+
+    /// [`LiveRedactor::pause`] as text.
+    pub fn pause_text(&mut self) -> String {
+        let mut out = String::new();
+        let end = match self.redactor.match_under_way(&self.line) {
+            Some(at) => at.max(self.shown),
+            None => self.line.len(),
+        };
+        self.emit_upto(&mut out, end);
+        out
+    }
+
+    /// The unfinished end held back, all of it, redacted (the output has paused
+    /// long enough, or a marker or resize comes). A character cut in its middle
+    /// still waits for its other bytes.
     pub fn flush(&mut self) -> Vec<u8> {
+        self.flush_text().into_bytes()
+    }
+
+    /// [`LiveRedactor::flush`] as text.
+    pub fn flush_text(&mut self) -> String {
         let mut out = String::new();
         self.emit_held(&mut out);
-        out.into_bytes()
+        out
     }
 
     /// Everything still held, the output having ended: the unfinished end, and a
     /// character cut in its middle (as U+FFFD, as the recordings do).
     pub fn finish(&mut self) -> Vec<u8> {
-        if !self.carry.is_empty() {
-            let tail = std::mem::take(&mut self.carry);
-            if self.redactor.is_empty() {
-                return tail;
-            }
-            self.line.push_str(&String::from_utf8_lossy(&tail));
+        if self.passes_through() {
+            return Vec::new();
         }
-        self.flush()
+        let tail = self.end_text();
+        let mut out = self.push_text(&tail);
+        out.push_str(&self.flush_text());
+        out.into_bytes()
+    }
+
+    /// The character the output ended in the middle of, as U+FFFD (empty if none):
+    /// the last text to push.
+    pub fn end_text(&mut self) -> String {
+        let tail = std::mem::take(&mut self.carry);
+        String::from_utf8_lossy(&tail).into_owned()
     }
 
     /// Whether text is held that [`LiveRedactor::flush`] would emit.
@@ -114,23 +223,34 @@ impl LiveRedactor {
         self.shown < self.line.len()
     }
 
-    /// Appends the part of `line` not shown yet to `out`, redacted together with
-    /// the part already shown: a match that started in the shown part masks every
-    /// character of it that follows. Masks keep the width in characters, so the
-    /// `n`th character of the redacted line stands for the `n`th of the line.
     fn emit_held(&mut self, out: &mut String) {
-        if !self.holds() {
+        self.emit_upto(out, self.line.len());
+    }
+
+    /// Appends the part of `line` from what was shown to `end` (a character
+    /// boundary) to `out`, redacted together with the whole line: a match that
+    /// started in the shown part masks every character of it that follows, and one
+    /// that runs on past `end` is masked as far as `end` already. Masks keep the
+    /// width in characters, so the `n`th character of the redacted line stands for
+    /// the `n`th of the line.
+    fn emit_upto(&mut self, out: &mut String, end: usize) {
+        if end <= self.shown {
             return;
         }
         let redacted = self.redactor.redact(&self.line);
         debug_assert_eq!(redacted.chars().count(), self.line.chars().count());
         let skip = self.line[..self.shown].chars().count();
+        let take = self.line[self.shown..end].chars().count();
         let from = redacted
             .char_indices()
             .nth(skip)
             .map_or(redacted.len(), |(i, _)| i);
-        out.push_str(&redacted[from..]);
-        self.shown = self.line.len();
+        let to = redacted[from..]
+            .char_indices()
+            .nth(take)
+            .map_or(redacted.len(), |(i, _)| from + i);
+        out.push_str(&redacted[from..to]);
+        self.shown = end;
         if self.shown > MAX_PENDING {
             let mut cut = self.shown - MAX_PENDING;
             while !self.line.is_char_boundary(cut) {
@@ -142,21 +262,164 @@ impl LiveRedactor {
     }
 }
 
+/// What an [`Ordered`] lets out, in the order it came in.
+#[derive(Debug, PartialEq)]
+pub enum Release<E> {
+    /// Redacted output, with the time its first character arrived.
+    Text(String, Duration),
+    /// An event that came after the text before it.
+    Event(E),
+}
+
+#[derive(Debug)]
+enum Queued<E> {
+    /// This many characters of output not let out yet, that arrived at `at`.
+    Text {
+        chars: usize,
+        at: Duration,
+    },
+    Event(E),
+}
+
+/// A [`LiveRedactor`] that keeps other events (markers, resizes) in their place in
+/// the output: an event that comes while part of a line is held waits behind it,
+/// so it never cuts the line (a secret running across it is matched whole), and
+/// each piece of output keeps its own time. The recordings and the redacted views
+/// both go through it.
+#[derive(Debug)]
+pub struct Ordered<E> {
+    live: LiveRedactor,
+    queue: VecDeque<Queued<E>>,
+    last_at: Duration,
+}
+
+impl<E> Ordered<E> {
+    pub fn new(redactor: Arc<Redactor>) -> Self {
+        Self {
+            live: LiveRedactor::new(redactor),
+            queue: VecDeque::new(),
+            last_at: Duration::ZERO,
+        }
+    }
+
+    /// See [`LiveRedactor::set_redactor`].
+    pub fn set_redactor(&mut self, redactor: Arc<Redactor>) {
+        self.live.set_redactor(redactor);
+    }
+
+    /// `text` (a marker's label) masked on its own with the current patterns.
+    pub fn redact_alone(&self, text: &str) -> String {
+        self.live.redactor.redact(text).into_owned()
+    }
+
+    /// A batch of output that arrived at `at`: what can go out now.
+    pub fn output(&mut self, bytes: &[u8], at: Duration) -> Vec<Release<E>> {
+        let text = self.live.decode(bytes);
+        self.text(&text, at)
+    }
+
+    fn text(&mut self, text: &str, at: Duration) -> Vec<Release<E>> {
+        self.last_at = at;
+        let chars = text.chars().count();
+        if chars > 0 {
+            self.queue.push_back(Queued::Text { chars, at });
+        }
+        let out = self.live.push_text(text);
+        self.release(&out)
+    }
+
+    /// An event: out at once if nothing is held, else after what is.
+    pub fn event(&mut self, event: E) -> Vec<Release<E>> {
+        if self.queue.is_empty() {
+            return vec![Release::Event(event)];
+        }
+        self.queue.push_back(Queued::Event(event));
+        Vec::new()
+    }
+
+    /// Whether output is held (and maybe events behind it).
+    pub fn holds(&self) -> bool {
+        !self.queue.is_empty()
+    }
+
+    /// The output paused: what is held goes out but for a match that may be under
+    /// way (see [`LiveRedactor::pause`]), and the events behind what went out.
+    pub fn pause(&mut self) -> Vec<Release<E>> {
+        let out = self.live.pause_text();
+        self.release(&out)
+    }
+
+    /// Everything held goes out (see [`LiveRedactor::flush`]).
+    pub fn flush(&mut self) -> Vec<Release<E>> {
+        let out = self.live.flush_text();
+        self.release(&out)
+    }
+
+    /// The output ended: everything goes out, a character cut at the end as U+FFFD.
+    pub fn finish(&mut self) -> Vec<Release<E>> {
+        let tail = self.live.end_text();
+        let mut out = self.text(&tail, self.last_at);
+        out.extend(self.flush());
+        out
+    }
+
+    /// Hands out `text` (the next redacted characters) piece by piece, each with
+    /// its own time, and the events queued between and after them.
+    fn release(&mut self, text: &str) -> Vec<Release<E>> {
+        let mut out = Vec::new();
+        let mut rest = text;
+        loop {
+            match self.queue.front_mut() {
+                Some(Queued::Event(_)) => {
+                    if let Some(Queued::Event(e)) = self.queue.pop_front() {
+                        out.push(Release::Event(e));
+                    }
+                }
+                Some(Queued::Text { chars, at }) if !rest.is_empty() => {
+                    let (end, n) = rest
+                        .char_indices()
+                        .nth(*chars)
+                        .map_or((rest.len(), rest.chars().count()), |(i, _)| (i, *chars));
+                    out.push(Release::Text(rest[..end].to_string(), *at));
+                    rest = &rest[end..];
+                    *chars -= n;
+                    if *chars == 0 {
+                        self.queue.pop_front();
+                    }
+                }
+                _ => break,
+            }
+        }
+        debug_assert!(rest.is_empty(), "more text out than came in");
+        out
+    }
+}
+
 /// What the terminal's pipeline hands the worker, in order.
 enum Event {
     Output(Vec<u8>, Duration),
+    Other(Other),
+    Redaction(Arc<Redactor>),
+}
+
+/// The events a redacted view gets in their place in the output.
+#[derive(Debug)]
+enum Other {
     Marker(String, Duration),
     Resize(TermSize, Duration),
 }
 
 /// `inner` behind redaction: what reaches it never holds a match of `redactor`
-/// (within the limits in the [module docs](self)). Without patterns, `inner` itself.
+/// (within the limits in the [module docs](self)). Without patterns, `inner` itself
+/// (so a runbook whose blocks can switch redaction on, `"redact": true`, passes a
+/// redactor that is not empty, or uses [`redacting_sink_always`]).
 ///
 /// The returned sink only queues the batches: a worker thread (`redact-live-N`)
 /// owns `inner` and calls it, with output redacted by a [`LiveRedactor`], the
 /// unfinished end of a line shown after [`LIVE_REDACT_QUIET`] without output, and
-/// markers and resizes forwarded after what was held, in order. Dropping the sink
-/// returns at once; the worker then gives `inner` what it held, drops it and ends.
+/// markers and resizes forwarded in their place after the output before them.
+/// Dropping the sink returns at once; the worker then gives `inner` what it held,
+/// drops it and ends.
 ///
 /// Redaction changes byte counts (a mask is one byte per character, U+FFFD three),
 /// so a consumer that acknowledges bytes ([`crate::terminal::Acknowledge::Required`])
@@ -165,10 +428,19 @@ pub fn redacting_sink(redactor: Arc<Redactor>, inner: Box<dyn OutputSink>) -> Bo
     if redactor.is_empty() {
         return inner;
     }
+    redacting_sink_always(redactor, inner)
+}
+
+/// [`redacting_sink`] even without patterns: for a terminal whose blocks may mask
+/// their output later ([`crate::terminal::Session::set_redaction`]).
+pub fn redacting_sink_always(
+    redactor: Arc<Redactor>,
+    inner: Box<dyn OutputSink>,
+) -> Box<dyn OutputSink> {
     static WORKERS: AtomicU64 = AtomicU64::new(0);
     let n = WORKERS.fetch_add(1, Ordering::Relaxed);
     let (tx, rx) = std::sync::mpsc::channel();
-    let live = LiveRedactor::new(Arc::clone(&redactor));
+    let ordered = Ordered::new(Arc::clone(&redactor));
     // The sink moves into the thread only if it starts; the spawn error hands
     // nothing back, so it is kept here until then.
     let slot = Arc::new(std::sync::Mutex::new(Some(inner)));
@@ -179,7 +451,7 @@ pub fn redacting_sink(redactor: Arc<Redactor>, inner: Box<dyn OutputSink>) -> Bo
             let inner = theirs.lock().unwrap_or_else(|e| e.into_inner()).take();
             drop(theirs);
             if let Some(inner) = inner {
-                run_worker(&rx, live, inner);
+                run_worker(&rx, ordered, inner);
             }
         });
     match spawned {
@@ -194,9 +466,8 @@ pub fn redacting_sink(redactor: Arc<Redactor>, inner: Box<dyn OutputSink>) -> Bo
                 .take()
                 .expect("the thread never ran");
             Box::new(InlineSink {
-                live: LiveRedactor::new(redactor),
+                ordered: Ordered::new(redactor),
                 inner,
-                last_at: Duration::ZERO,
             })
         }
     }
@@ -224,32 +495,56 @@ impl OutputSink for QueueSink {
     }
 
     fn on_marker(&mut self, label: &str, at: Duration) {
-        self.send(Event::Marker(label.to_owned(), at));
+        self.send(Event::Other(Other::Marker(label.to_owned(), at)));
     }
 
     fn on_resize(&mut self, size: TermSize, at: Duration) {
-        self.send(Event::Resize(size, at));
+        self.send(Event::Other(Other::Resize(size, at)));
+    }
+
+    fn on_redaction(&mut self, redactor: &Arc<Redactor>) {
+        self.send(Event::Redaction(Arc::clone(redactor)));
     }
 }
 
-fn emit(inner: &mut dyn OutputSink, bytes: &[u8], at: Duration) {
-    if !bytes.is_empty() {
-        inner.on_output(bytes, at);
+/// Gives `inner` what an [`Ordered`] let out.
+fn emit(inner: &mut dyn OutputSink, released: Vec<Release<Other>>) {
+    for r in released {
+        match r {
+            Release::Text(text, at) => {
+                if !text.is_empty() {
+                    inner.on_output(text.as_bytes(), at);
+                }
+            }
+            Release::Event(Other::Marker(label, at)) => inner.on_marker(&label, at),
+            Release::Event(Other::Resize(size, at)) => inner.on_resize(size, at),
+        }
     }
 }
 
 /// The worker of [`redacting_sink`]: until the sink is dropped, then what it holds
-/// goes out and `inner` is dropped. Held text goes out at the time it is shown
-/// (the last event's time plus the time since).
-fn run_worker(rx: &Receiver<Event>, mut live: LiveRedactor, mut inner: Box<dyn OutputSink>) {
-    let mut last = (Duration::ZERO, Instant::now());
-    let now = |last: &(Duration, Instant)| last.0 + last.1.elapsed();
+/// goes out and `inner` is dropped. Output that waited for the quiet period goes
+/// out with the time it arrived.
+fn run_worker(rx: &Receiver<Event>, mut ordered: Ordered<Other>, mut inner: Box<dyn OutputSink>) {
+    // A pause left a match under way held: it goes out after MATCH_HOLD more quiet.
+    let mut under_way = false;
     loop {
-        let event = if live.holds() {
-            match rx.recv_timeout(LIVE_REDACT_QUIET) {
+        let event = if ordered.holds() {
+            let wait = if under_way {
+                MATCH_HOLD
+            } else {
+                LIVE_REDACT_QUIET
+            };
+            match rx.recv_timeout(wait) {
                 Ok(event) => event,
                 Err(RecvTimeoutError::Timeout) => {
-                    emit(&mut *inner, &live.flush(), now(&last));
+                    if under_way {
+                        emit(&mut *inner, ordered.flush());
+                        under_way = false;
+                    } else {
+                        emit(&mut *inner, ordered.pause());
+                        under_way = ordered.holds();
+                    }
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -260,56 +555,50 @@ fn run_worker(rx: &Receiver<Event>, mut live: LiveRedactor, mut inner: Box<dyn O
                 Err(_) => break,
             }
         };
+        under_way = false;
         match event {
-            Event::Output(bytes, at) => {
-                last = (at, Instant::now());
-                emit(&mut *inner, &live.push(&bytes), at);
-            }
-            Event::Marker(label, at) => {
-                last = (at, Instant::now());
-                emit(&mut *inner, &live.flush(), at);
-                inner.on_marker(&label, at);
-            }
-            Event::Resize(size, at) => {
-                last = (at, Instant::now());
-                emit(&mut *inner, &live.flush(), at);
-                inner.on_resize(size, at);
-            }
+            Event::Output(bytes, at) => emit(&mut *inner, ordered.output(&bytes, at)),
+            Event::Other(other) => emit(&mut *inner, ordered.event(other)),
+            Event::Redaction(redactor) => ordered.set_redactor(redactor),
         }
     }
-    emit(&mut *inner, &live.finish(), now(&last));
+    emit(&mut *inner, ordered.finish());
 }
 
 /// [`redacting_sink`] without its thread: each batch is shown at once (as if the
 /// output paused after it), so only a secret cut by a batch boundary can show its
 /// beginning.
 struct InlineSink {
-    live: LiveRedactor,
+    ordered: Ordered<Other>,
     inner: Box<dyn OutputSink>,
-    last_at: Duration,
 }
 
 impl OutputSink for InlineSink {
     fn on_output(&mut self, bytes: &[u8], at: Duration) {
-        self.last_at = at;
-        let mut out = self.live.push(bytes);
-        out.extend(self.live.flush());
-        emit(&mut *self.inner, &out, at);
+        let mut out = self.ordered.output(bytes, at);
+        out.extend(self.ordered.flush());
+        emit(&mut *self.inner, out);
     }
 
     fn on_marker(&mut self, label: &str, at: Duration) {
-        self.inner.on_marker(label, at);
+        let out = self.ordered.event(Other::Marker(label.to_owned(), at));
+        emit(&mut *self.inner, out);
     }
 
     fn on_resize(&mut self, size: TermSize, at: Duration) {
-        self.inner.on_resize(size, at);
+        let out = self.ordered.event(Other::Resize(size, at));
+        emit(&mut *self.inner, out);
+    }
+
+    fn on_redaction(&mut self, redactor: &Arc<Redactor>) {
+        self.ordered.set_redactor(Arc::clone(redactor));
     }
 }
 
 impl Drop for InlineSink {
     fn drop(&mut self) {
-        let out = self.live.finish();
-        emit(&mut *self.inner, &out, self.last_at);
+        let out = self.ordered.finish();
+        emit(&mut *self.inner, out);
     }
 }
 
@@ -317,6 +606,7 @@ impl Drop for InlineSink {
 mod tests {
     use super::*;
     use std::sync::Mutex;
+    use std::time::Instant;
 
     fn redactor(patterns: &[&str]) -> Arc<Redactor> {
         let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
@@ -416,6 +706,30 @@ mod tests {
     }
 
     #[test]
+    fn a_pause_holds_what_may_be_a_secrets_beginning() {
+        let mut l = live();
+        assert_eq!(text(l.push(b"pass: hunt")), "");
+        assert_eq!(text(l.pause()), "pass: ", "`hunt` may begin `hunter2`");
+        assert_eq!(text(l.push(b"er")), "");
+        assert_eq!(text(l.pause()), "", "`hunter` still may");
+        assert_eq!(text(l.push(b"2 ok\n")), "******* ok\n");
+        assert_eq!(text(l.push(b"the hun")), "");
+        assert_eq!(text(l.pause()), "the ");
+        assert_eq!(text(l.push(b"ting")), "");
+        assert_eq!(text(l.pause()), "hunting", "no longer a possible match");
+        assert_eq!(text(l.push(b" sk-")), "");
+        assert_eq!(text(l.pause()), " ", "`sk-` needs a word character more");
+        assert_eq!(text(l.flush()), "sk-", "the hold is over: out as it is");
+        assert_eq!(text(l.push(b"a1\n")), "**\n", "the match goes on masked");
+        assert_eq!(text(l.push(b"key=sk-ab")), "");
+        assert_eq!(
+            text(l.pause()),
+            "key=*****",
+            "a whole match is shown masked"
+        );
+    }
+
+    #[test]
     fn crlf_lines_go_out_whole() {
         let mut l = live();
         assert_eq!(text(l.push(b"a sk-x1\r")), "");
@@ -431,9 +745,10 @@ mod tests {
         let mut long = "x".repeat(MAX_PENDING - 2);
         long.push_str("sk-ab");
         let out = text(l.push(long.as_bytes()));
-        assert_eq!(out.len(), long.len());
-        assert!(out.ends_with("xx*****"), "{}", &out[out.len() - 10..]);
-        assert_eq!(text(l.push(b"cd ok\n")), "** ok\n");
+        assert_eq!(out.len(), long.len() - HOLD_BACK, "its end is held back");
+        assert!(out.chars().all(|c| c == 'x'));
+        let rest = text(l.push(b"cd ok\n"));
+        assert!(rest.ends_with("xx******* ok\n"), "masked whole: {rest}");
 
         // A line that never ends (a progress bar) keeps bounded context.
         let mut shown = 0;
@@ -443,6 +758,63 @@ mod tests {
         }
         shown += l.flush().len();
         assert_eq!(shown, 100 * 2000);
+    }
+
+    #[test]
+    fn a_secret_split_at_the_long_line_cut_is_masked_whole() {
+        let mut l = LiveRedactor::new(redactor(&["zq9xk7vw[a-z0-9]+"]));
+        let mut first = "y".repeat(4090);
+        first.push_str("zq9xk7vw");
+        let mut out = text(l.push(first.as_bytes()));
+        out.push_str(&text(l.push(b"qj3mpp8t yy\n")));
+        assert_eq!(out, format!("{}{} yy\n", "y".repeat(4090), "*".repeat(16)));
+    }
+
+    #[test]
+    fn a_switch_of_patterns_applies_both_to_the_line_under_way() {
+        let mut l = LiveRedactor::new(redactor(&["sk-\\w+"]));
+        assert_eq!(text(l.push(b"$ ")), "");
+        l.set_redactor(redactor(&["sk-\\w+", ".+"]));
+        assert_eq!(text(l.push(b"run\nsecret\n")), "*****\n******\n");
+        l.set_redactor(redactor(&["sk-\\w+"]));
+        assert_eq!(text(l.push(b"ok\n")), "ok\n", "no line under way: at once");
+        assert_eq!(text(l.push(b"tail")), "");
+        l.set_redactor(redactor(&[".+"]));
+        l.set_redactor(redactor(&["sk-\\w+"]));
+        assert_eq!(text(l.push(b" end\nsk-1 x\n")), "********\n**** x\n");
+    }
+
+    #[test]
+    fn events_wait_behind_a_held_line_and_pieces_keep_their_times() {
+        let mut o: Ordered<&str> = Ordered::new(redactor(&["zq9xk7vw[a-z0-9]+"]));
+        let t = Duration::from_millis;
+        assert_eq!(o.event("first"), [Release::Event("first")]);
+        assert!(o.output(b"a zq9x", t(1)).is_empty());
+        assert!(o.event("marker").is_empty());
+        assert!(o.output(b"k7vw", t(2)).is_empty());
+        assert!(o.event("resize").is_empty());
+        assert!(o.holds());
+        assert_eq!(
+            o.output("qj3m é\nnext".as_bytes(), t(3)),
+            [
+                Release::Text("a ****".into(), t(1)),
+                Release::Event("marker"),
+                Release::Text("****".into(), t(2)),
+                Release::Event("resize"),
+                Release::Text("**** é\n".into(), t(3)),
+            ]
+        );
+        assert!(o.event("after").is_empty());
+        assert!(o.output(b"\xe2", t(4)).is_empty());
+        assert_eq!(
+            o.finish(),
+            [
+                Release::Text("next".into(), t(3)),
+                Release::Event("after"),
+                Release::Text("\u{fffd}".into(), t(4)),
+            ]
+        );
+        assert!(!o.holds());
     }
 
     #[test]

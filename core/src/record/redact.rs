@@ -18,32 +18,174 @@
 //! since a terminal can show it.
 //!
 //! A carriage return not followed by `\n` moves the cursor back over what the line
-//! already shows; matches never span it. So a secret redrawn in place is matched in
-//! each drawing on its own, but one that only comes together on screen through an
-//! overwrite (`printf 'xx-abc\rsk'` shows `sk-abc`) is not caught. The `\r` of a
-//! `\r\n` line ending is left in the text matched, as in the raw output.
+//! already shows, and a backspace moves it back one. Each drawing of a line (the
+//! text between two such returns) is matched on its own, so a secret drawn and then
+//! overwritten is masked; and the line as the screen ends up showing it, each column
+//! holding the character drawn there last, is matched too, so a secret that only
+//! comes together through an overwrite (`printf 'xx-abc\rsk'` shows `sk-abc`) is
+//! masked in every character that drew it. Columns are counted in characters from
+//! the start of the line: a line the terminal wrapped, or wide characters, can put a
+//! later drawing elsewhere than counted (then the drawings are still matched each on
+//! its own). The `\r` of a `\r\n` line ending is left in the text matched, as in the
+//! raw output.
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 use regex::Regex;
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::{Anchored, Input};
+
+use crate::runbook::{CodeBlock, Runbook};
+
+/// The pattern a block's `"redact": true` stands for: every visible character of
+/// every line it prints. In a block's list it means the same: it masks that block's
+/// output only, never the whole runbook's.
+pub const REDACT_ALL: &str = ".+";
+
+/// How far back in an unfinished line a match under way is looked for
+/// ([`Redactor::match_under_way`]): secrets are shorter.
+const UNDER_WAY_WINDOW: usize = 256;
 
 /// The runbook's redaction patterns, compiled. Patterns that do not compile are
 /// already lint errors; here they are skipped.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     patterns: Vec<Regex>,
+    /// For each pattern, its lazy DFA anchored at the start, to tell the beginning
+    /// of a match; `None` for a pattern the DFA cannot run (a Unicode `\b` on
+    /// non-ASCII text), whose beginnings are then not held.
+    beginnings: Vec<Option<Arc<DFA>>>,
 }
 
 impl Redactor {
     pub fn new(patterns: &[String]) -> Self {
+        let patterns: Vec<Regex> = patterns.iter().filter_map(|p| Regex::new(p).ok()).collect();
+        let beginnings = patterns
+            .iter()
+            .map(|re| beginning_dfa(re.as_str()))
+            .collect();
         Self {
-            patterns: patterns.iter().filter_map(|p| Regex::new(p).ok()).collect(),
+            patterns,
+            beginnings,
         }
     }
 
     pub fn is_empty(&self) -> bool {
         self.patterns.is_empty()
+    }
+
+    /// The patterns that apply to everything the runbook's terminals print, and to
+    /// every artifact made from them: the front matter's `redact`, and every block's
+    /// `redact` list. A list names secrets; masking them wherever they show up (a
+    /// later step printing the same token, a snapshot, a bundle) is never wrong, and
+    /// a recording already written cannot tell which block printed what.
+    /// [`REDACT_ALL`] is left out: it masks only its own block's output
+    /// ([`BlockScope`]).
+    pub fn for_runbook(runbook: &Runbook) -> Self {
+        let blocks = runbook
+            .steps
+            .iter()
+            .flat_map(|s| &s.blocks)
+            .flat_map(|b| &b.attributes.redact);
+        let patterns: Vec<String> = runbook
+            .front_matter
+            .redact
+            .iter()
+            .chain(blocks)
+            .filter(|p| *p != REDACT_ALL)
+            .fold(Vec::new(), |mut all, p| {
+                if !all.contains(p) {
+                    all.push(p.clone());
+                }
+                all
+            });
+        Self::new(&patterns)
+    }
+
+    /// What masks what the presenter's window shows of the runbook, its probes and
+    /// its checks: the runbook's patterns, unless the front matter says
+    /// `redact_presenter: false`. `None` when there is nothing to mask there.
+    pub fn for_presenter(runbook: &Runbook) -> Option<Self> {
+        let redactor = Self::for_runbook(runbook);
+        (runbook.front_matter.redacts_presenter() && !redactor.is_empty()).then_some(redactor)
+    }
+
+    /// What masks whatever `step` led to (its manifest message, its snapshots): the
+    /// runbook's patterns, and everything if one of its blocks is masked whole.
+    pub fn for_step(runbook: &Runbook, step: &crate::runbook::Step) -> Self {
+        let base = Self::for_runbook(runbook);
+        let all = step
+            .blocks
+            .iter()
+            .any(|b| b.attributes.redact.iter().any(|p| p == REDACT_ALL));
+        if all {
+            base.union(&Self::new(&[REDACT_ALL.to_string()]))
+        } else {
+            base
+        }
+    }
+
+    /// `text` redacted, owned.
+    pub fn redact_string(&self, text: &str) -> String {
+        self.redact(text).into_owned()
+    }
+
+    /// Whether anything in `runbook` asks for redaction: a view or a recording of
+    /// its terminals must then go through a redactor, even one that starts empty
+    /// (a `"redact": true` block adds to it while it runs).
+    pub fn wanted_by(runbook: &Runbook) -> bool {
+        !runbook.front_matter.redact.is_empty()
+            || runbook
+                .steps
+                .iter()
+                .flat_map(|s| &s.blocks)
+                .any(|b| !b.attributes.redact.is_empty())
+    }
+
+    /// `self`'s patterns, then `other`'s.
+    pub fn union(&self, other: &Redactor) -> Redactor {
+        let mut all = self.clone();
+        for (re, dfa) in other.patterns.iter().zip(&other.beginnings) {
+            if !all.patterns.iter().any(|p| p.as_str() == re.as_str()) {
+                all.patterns.push(re.clone());
+                all.beginnings.push(dfa.clone());
+            }
+        }
+        all
+    }
+
+    /// Where a match may be under way at the end of `line`, the unfinished end of
+    /// the output: the byte offset of the earliest character from which the text
+    /// the cursor's drawing shows, to the end, is not a match yet but could still
+    /// grow into one (`pass: hunt` for the pattern `hunter2`). A live view holds the line back from there
+    /// while the output pauses, so a secret typed or printed in pieces is not shown
+    /// by its beginning before it is whole. Looked for in the last
+    /// [`UNDER_WAY_WINDOW`] bytes.
+    pub fn match_under_way(&self, line: &str) -> Option<usize> {
+        if self.beginnings.iter().all(Option::is_none) || line.is_empty() {
+            return None;
+        }
+        let (screen, _, _) = visible(line);
+        let run = screen.runs().last()?;
+        let text = &screen.text[run.clone()];
+        let mut from = text.len().saturating_sub(UNDER_WAY_WINDOW);
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        let mut dfas: Vec<(&DFA, Cache)> = self
+            .beginnings
+            .iter()
+            .flatten()
+            .map(|dfa| (dfa.as_ref(), dfa.create_cache()))
+            .collect();
+        text[from..].char_indices().find_map(|(k, _)| {
+            let rest = &text[from + k..];
+            dfas.iter_mut()
+                .any(|(dfa, cache)| may_grow_into_a_match(dfa, cache, rest))
+                .then(|| screen.origin[run.start + from + k])
+        })
     }
 
     /// `text` with every character of every match in its visible text masked as `*`
@@ -55,11 +197,11 @@ impl Redactor {
         {
             return Cow::Borrowed(text);
         }
-        let (screen, strings) = visible(text);
+        let (screen, strings, composed) = visible(text);
         // Indexed by byte offset in `text`: whether the character starting there is masked.
         let mut masked = vec![false; text.len()];
         let mut any = false;
-        for v in [&screen, &strings] {
+        for v in [&screen, &strings, &composed] {
             for run in v.runs() {
                 let run_text = &v.text[run.clone()];
                 for re in &self.patterns {
@@ -82,6 +224,143 @@ impl Redactor {
             .map(|(i, c)| if masked[i] { '*' } else { c })
             .collect();
         Cow::Owned(out)
+    }
+}
+
+/// `pattern`'s lazy DFA for [`may_grow_into_a_match`], if it can be built.
+fn beginning_dfa(pattern: &str) -> Option<Arc<DFA>> {
+    match DFA::new(pattern) {
+        Ok(dfa) => Some(Arc::new(dfa)),
+        Err(e) => {
+            tracing::debug!(pattern, "no lazy DFA for a redact pattern: {e}");
+            None
+        }
+    }
+}
+
+/// Whether `text` is the beginning of a match of `dfa`'s pattern and not yet a
+/// whole one: run from its start, the DFA neither dies nor ends in a match. (A
+/// whole match is masked when shown, and so is what extends it later.) When the
+/// DFA cannot tell (it gave up, or met a byte it quits on), the answer is yes:
+/// held rather than shown.
+fn may_grow_into_a_match(dfa: &DFA, cache: &mut Cache, text: &str) -> bool {
+    let input = Input::new(text).anchored(Anchored::Yes);
+    let Ok(mut state) = dfa.start_state_forward(cache, &input) else {
+        return true;
+    };
+    for &byte in text.as_bytes() {
+        state = match dfa.next_state(cache, state, byte) {
+            Ok(next) => next,
+            Err(_) => return true,
+        };
+        if state.is_dead() {
+            return false;
+        }
+        if state.is_quit() {
+            return true;
+        }
+    }
+    // A DFA reports a match one step late: at the end of the input, after its end.
+    match dfa.next_eoi_state(cache, state) {
+        Ok(end) => !end.is_match(),
+        Err(_) => true,
+    }
+}
+
+/// The redaction of a block whose output is masked whole (`"redact": true`): its
+/// terminals use `during` from the moment it starts until its command ends (a
+/// background block's: until the terminal's next block), then `after`, the
+/// runbook's own ([`Redactor::for_runbook`]).
+#[derive(Debug, Clone)]
+pub struct BlockScope {
+    pub during: Arc<Redactor>,
+    pub after: Arc<Redactor>,
+}
+
+impl BlockScope {
+    /// The scope of `block`, or `None` when it masks no more than the runbook does.
+    pub fn of(runbook: &Runbook, block: &CodeBlock) -> Option<Self> {
+        if !block.attributes.redact.iter().any(|p| p == REDACT_ALL) {
+            return None;
+        }
+        let after = Redactor::for_runbook(runbook);
+        let during = after.union(&Redactor::new(&[REDACT_ALL.to_string()]));
+        Some(Self {
+            during: Arc::new(during),
+            after: Arc::new(after),
+        })
+    }
+}
+
+/// Every string in `value` (object keys left alone) with `redactor`'s matches
+/// masked: a probe event or a report is redacted field by field, so JSON escapes
+/// never split a secret and the result stays valid JSON.
+pub fn redact_json(redactor: &Redactor, value: &mut serde_json::Value) {
+    redact_json_except(redactor, value, &[]);
+}
+
+/// [`redact_json`], leaving alone the values of the fields named in `keep` (at any
+/// depth): identifiers a window sends back to name what it means.
+pub fn redact_json_except(redactor: &Redactor, value: &mut serde_json::Value, keep: &[&str]) {
+    if redactor.is_empty() {
+        return;
+    }
+    match value {
+        serde_json::Value::String(s) => {
+            if let Cow::Owned(masked) = redactor.redact(s) {
+                *s = masked;
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                redact_json_except(redactor, item, keep);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if !keep.contains(&key.as_str()) {
+                    redact_json_except(redactor, item, keep);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The patterns log lines are masked with ([`RedactedStderr`]); none until a
+/// command has read its runbook.
+static LOG_REDACTOR: std::sync::RwLock<Option<Arc<Redactor>>> = std::sync::RwLock::new(None);
+
+/// Masks every log line written through [`RedactedStderr`] from now on with
+/// `redactor`: a log line can quote what a terminal or a service printed (a probe's
+/// error, a command's output), and logs are files too once redirected.
+pub fn redact_logs_with(redactor: Redactor) {
+    let mut slot = LOG_REDACTOR.write().unwrap_or_else(|e| e.into_inner());
+    *slot = Some(Arc::new(redactor));
+}
+
+/// Standard error behind the log redaction of [`redact_logs_with`]: the CLI's
+/// `tracing` writer. Each log event is written in one call, so a line is masked
+/// whole.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RedactedStderr;
+
+impl std::io::Write for RedactedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let redactor = LOG_REDACTOR
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut err = std::io::stderr().lock();
+        match redactor {
+            Some(r) if !r.is_empty() => err.write_all(&redact_bytes(&r, buf))?,
+            _ => err.write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
     }
 }
 
@@ -131,33 +410,93 @@ impl Visible {
     }
 }
 
-/// The visible text of `text`: what the screen shows, runs cut at each `\r` not
-/// followed by `\n`; and the payloads of its string sequences, a run each.
-fn visible(text: &str) -> (Visible, Visible) {
+/// The visible text of `text`: what is drawn, runs cut at each `\r` not followed
+/// by `\n`; the payloads of its string sequences, a run each; and, when the text
+/// moves the cursor back over a line (a bare `\r` or a backspace), each line as the
+/// screen ends up showing it (empty otherwise: it would be the first).
+fn visible(text: &str) -> (Visible, Visible, Visible) {
     let b = text.as_bytes();
     let mut screen = Visible::default();
     let mut strings = Visible::default();
+    let mut composed = Composed::default();
+    let overwrites = b
+        .iter()
+        .enumerate()
+        .any(|(i, &c)| c == 0x08 || (c == b'\r' && b.get(i + 1) != Some(&b'\n')));
     let mut i = 0;
     while i < b.len() {
         match b[i] {
             0x1b => i = skip_escape(text, i, &mut strings),
             b'\r' if b.get(i + 1) != Some(&b'\n') => {
                 screen.cut();
+                composed.col = 0;
                 i += 1;
             }
-            b'\r' | b'\n' | b'\t' => {
+            0x08 => {
+                composed.col = composed.col.saturating_sub(1);
+                i += 1;
+            }
+            b'\r' | b'\n' => {
                 screen.push(char::from(b[i]), i);
+                if overwrites {
+                    composed.end_line(char::from(b[i]), i);
+                }
+                i += 1;
+            }
+            b'\t' => {
+                screen.push('\t', i);
+                if overwrites {
+                    composed.draw('\t', i);
+                }
                 i += 1;
             }
             0x00..=0x1f | 0x7f => i += 1,
             _ => {
                 let c = next_char(text, i);
                 screen.push(c, i);
+                if overwrites {
+                    composed.draw(c, i);
+                }
                 i += c.len_utf8();
             }
         }
     }
-    (screen, strings)
+    (screen, strings, composed.finish())
+}
+
+/// Lines as the screen ends up showing them after overwrites: each column keeps the
+/// character drawn there last, and where in the output it came from.
+#[derive(Debug, Default)]
+struct Composed {
+    done: Visible,
+    line: Vec<(char, usize)>,
+    col: usize,
+}
+
+impl Composed {
+    fn draw(&mut self, c: char, at: usize) {
+        match self.line.get_mut(self.col) {
+            Some(cell) => *cell = (c, at),
+            None => self.line.push((c, at)),
+        }
+        self.col += 1;
+    }
+
+    /// The line is complete at `c` (`\r` of `\r\n`, or `\n`), which ends it.
+    fn end_line(&mut self, c: char, at: usize) {
+        for (ch, from) in self.line.drain(..) {
+            self.done.push(ch, from);
+        }
+        self.done.push(c, at);
+        self.col = 0;
+    }
+
+    fn finish(mut self) -> Visible {
+        for (ch, from) in self.line.drain(..) {
+            self.done.push(ch, from);
+        }
+        self.done
+    }
 }
 
 /// The character starting at byte `i` of `text`, a character boundary.
@@ -330,13 +669,30 @@ mod tests {
         // Each drawing of a line is matched on its own.
         assert_eq!(r.redact("sk-abc\rXY\r\n"), "******\rXY\r\n");
         assert_eq!(r.redact("sk-1\rsk-22\n"), "****\r*****\n");
-        // Not caught: an overwrite that puts a secret together on screen.
-        assert!(matches!(r.redact("xx-abc\rsk"), Cow::Borrowed(_)));
-        // A match does not run on across a `\r`; across `\r\n` it may, but the line
-        // ending itself is kept.
+        // A drawing's match does not run on across a `\r`; across `\r\n` it may,
+        // but the line ending itself is kept.
         let r = Redactor::new(&["pass: \\S+".into(), "a\\s+b".into()]);
         assert_eq!(r.redact("pass: x\ry"), "*******\ry");
         assert_eq!(r.redact("a\rb a\r\nb"), "a\rb *\r\n*");
+    }
+
+    #[test]
+    fn a_secret_put_together_by_an_overwrite_is_masked_where_it_was_drawn() {
+        let r = sk();
+        // The screen shows `sk-abc`: its `-abc` from the first drawing, `sk` from the second.
+        assert_eq!(r.redact("xx-abc\rsk"), "xx****\r**");
+        assert_eq!(r.redact("xx-abc\rsk\r\nnext sk"), "xx****\r**\r\nnext sk");
+        // A backspace moves back one column.
+        let r = Redactor::new(&["zq9xk7vw[a-z0-9]+".into()]);
+        assert_eq!(r.redact("zq9xk7vX\x08wqj3 ok"), "*******X\x08**** ok");
+        // Colours between the drawings change nothing.
+        assert_eq!(
+            r.redact("..\x1b[1m9xk7vwqj3\x1b[0m\rzq\n"),
+            "..\x1b[1m*********\x1b[0m\r**\n"
+        );
+        // Each line is put together on its own.
+        assert!(matches!(r.redact("xx9xk7vwqj\nzq\rab"), Cow::Borrowed(_)));
+        assert_eq!(r.redact("zq9xk7vw1\r\r\x08"), "*********\r\r\x08");
     }
 
     #[test]
@@ -367,6 +723,43 @@ mod tests {
         assert_eq!(
             r.redact("unterminated \x1b]0;sk-abc"),
             "unterminated \x1b]0;******"
+        );
+    }
+
+    const BOOK: &str = "---\nredact: [\"zq9x\\\\w+\"]\n---\n# T\n\n## One\n\n```bash {\"redact\": [\"hw4r\\\\w+\"]}\necho a\n```\n\n## Two\n\n```bash {\"redact\": true}\necho b\n```\n\n## Three\n\n```bash\necho c\n```\n";
+
+    #[test]
+    fn a_block_list_applies_runbook_wide_and_true_only_to_its_block() {
+        let book = crate::runbook::parse_str(BOOK, None);
+        assert!(
+            book.diagnostics
+                .iter()
+                .all(|d| d.severity != crate::runbook::Severity::Error),
+            "{:?}",
+            book.diagnostics
+        );
+        let r = Redactor::for_runbook(&book);
+        assert_eq!(r.redact("zq9xab hw4rcd ok"), "****** ****** ok");
+        assert!(Redactor::wanted_by(&book));
+        assert!(BlockScope::of(&book, &book.steps[0].blocks[0]).is_none());
+        let scope = BlockScope::of(&book, &book.steps[1].blocks[0]).expect("masked whole");
+        assert_eq!(scope.during.redact("any text\tat all"), "********\t******");
+        assert_eq!(scope.after.redact("hw4rxy ok"), "****** ok");
+        assert_eq!(Redactor::for_step(&book, &book.steps[1]).redact("ok"), "**");
+        assert_eq!(Redactor::for_step(&book, &book.steps[2]).redact("ok"), "ok");
+        let plain = crate::runbook::parse_str("# T\n\n## S\n\n```bash\necho\n```\n", None);
+        assert!(!Redactor::wanted_by(&plain));
+    }
+
+    #[test]
+    fn json_strings_are_masked_and_keys_kept() {
+        let r = sk();
+        let mut v =
+            serde_json::json!({"sk-key": "sk-abc", "list": ["a sk-1", 2, null], "n": {"e": "x"}});
+        redact_json(&r, &mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"sk-key": "******", "list": ["a ****", 2, null], "n": {"e": "x"}})
         );
     }
 

@@ -11,15 +11,20 @@ use std::time::Instant;
 
 use super::cast::Header;
 use super::manifest::{
-    self, sha256_hex, step_source_hash, Manifest, StepRecord, TerminalCast, SAMPLES_FILE,
+    self, sha256_hex, step_source_hash, ExpectationCheck, Manifest, StepRecord, StepSnapshot,
+    TerminalCast, SAMPLES_FILE,
 };
-use super::redact::Redactor;
+use super::redact::{Redactor, REDACT_ALL};
 use super::samples::SampleWriter;
 use super::store;
 use super::writer::{lock, CastFile, CastSink, SharedCast};
-use crate::runbook::{Runbook, Step};
+use crate::capture::snapshot::{self, Cells};
+use crate::runbook::{FrontMatter, Runbook, Step};
 use crate::show::run_all::StepResult;
-use crate::terminal::{Acknowledge, Session, SinkId, TerminalManager};
+use crate::terminal::{Acknowledge, ScreenSnapshot, Session, SinkId, TerminalManager};
+
+/// The folder of a rehearsal holding its per-step snapshots.
+pub const SNAPSHOTS_DIR: &str = "snapshots";
 
 /// Why a rehearsal cannot be recorded.
 #[derive(Debug, thiserror::Error)]
@@ -29,11 +34,8 @@ pub enum RecordError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot create the rehearsal folder under {path}: {source}")]
-    CreateFolder {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("cannot create the rehearsal folder: {0}")]
+    CreateFolder(#[from] store::WriteDirError),
     #[error("cannot create {path}: {source}")]
     CreateFile {
         path: PathBuf,
@@ -72,6 +74,8 @@ pub struct Recorder {
     origin: Instant,
     started_unix: u64,
     title: String,
+    /// The shell, cwd and env the steps run in: part of each step's source hash.
+    front_matter: FrontMatter,
     redactor: Arc<Redactor>,
     samples: Arc<SampleWriter>,
     state: Mutex<State>,
@@ -91,20 +95,16 @@ impl Recorder {
             path: runbook_path.to_path_buf(),
             source,
         })?;
-        let dir = store::create_rehearsal_dir(runbook_path).map_err(|source| {
-            RecordError::CreateFolder {
-                path: store::rehearsals_dir(runbook_path),
-                source,
-            }
-        })?;
+        let dir = store::create_rehearsal_dir(runbook_path)?;
         let origin = Instant::now();
         let samples_path = dir.join(SAMPLES_FILE);
-        let samples = SampleWriter::create(&samples_path, origin).map_err(|source| {
-            RecordError::CreateFile {
+        let redactor = Arc::new(Redactor::for_runbook(runbook));
+        let samples = SampleWriter::create(&samples_path, origin, Arc::clone(&redactor)).map_err(
+            |source| RecordError::CreateFile {
                 path: samples_path,
                 source,
-            }
-        })?;
+            },
+        )?;
         let now = jiff::Timestamp::now();
         let manifest = Manifest {
             format: manifest::FORMAT,
@@ -126,7 +126,8 @@ impl Recorder {
             origin,
             started_unix: u64::try_from(now.as_second()).unwrap_or(0),
             title: runbook.title.clone(),
-            redactor: Arc::new(Redactor::new(&runbook.front_matter.redact)),
+            front_matter: runbook.front_matter.clone(),
+            redactor,
             samples: Arc::new(samples),
             state: Mutex::new(State {
                 manifest,
@@ -239,7 +240,8 @@ impl Recorder {
         st.current = Some((step.id.clone(), self.now()));
     }
 
-    /// Marks the end of the step in every cast and adds it to the manifest.
+    /// Marks the end of the step in every cast, snapshots its terminals' screens
+    /// (see [`Recorder::snapshot_screens`]) and adds it to the manifest.
     pub fn step_finished(&self, step: &Step, result: &StepResult) {
         let mut st = self.lock();
         let label = end_marker(&step.id);
@@ -257,22 +259,89 @@ impl Recorder {
                 terminals.push(outcome.terminal.clone());
             }
         }
+        let screens: Vec<(String, ScreenSnapshot)> = terminals
+            .iter()
+            .filter_map(|name| {
+                let session = st.casts.get(name)?.session.upgrade()?;
+                Some((name.clone(), session.masked_snapshot()))
+            })
+            .collect();
+        drop(st);
+        // The step's result is masked already (`run_all`); its screens are masked
+        // here, everything if one of its blocks is masked whole.
+        let redactor = if step_masks_all(step) {
+            self.redactor
+                .union(&Redactor::new(&[REDACT_ALL.to_string()]))
+        } else {
+            Redactor::clone(&self.redactor)
+        };
+        let snapshots = self.snapshot_screens(&step.id, &screens, &redactor);
+        let mut st = self.lock();
         let record = StepRecord {
             id: step.id.clone(),
             number: result.number,
             title: step.title.clone(),
-            source_sha256: step_source_hash(step),
+            source_sha256: step_source_hash(&self.front_matter, step),
             terminals,
             status: result.status,
             exit_code: result.exit_code,
             start,
             end,
-            expectations: result.expectations.clone(),
-            message: result.message.clone(),
+            expectations: result
+                .expectations
+                .iter()
+                .map(|e| ExpectationCheck {
+                    expected: redactor.redact_string(&e.expected),
+                    met: e.met,
+                })
+                .collect(),
+            message: result.message.as_deref().map(|m| redactor.redact_string(m)),
+            snapshots,
         };
         st.manifest.steps.retain(|s| s.id != step.id);
         st.manifest.steps.push(record);
         self.save(&st);
+    }
+
+    /// Writes a PNG of each screen, redacted, to
+    /// `snapshots/<step-id>--<terminal>.png`. A snapshot that cannot be made is
+    /// logged and left out: it never fails the rehearsal.
+    fn snapshot_screens(
+        &self,
+        step_id: &str,
+        screens: &[(String, ScreenSnapshot)],
+        redactor: &Redactor,
+    ) -> Vec<StepSnapshot> {
+        if screens.is_empty() {
+            return Vec::new();
+        }
+        let folder = self.dir.join(SNAPSHOTS_DIR);
+        if let Err(e) = std::fs::create_dir_all(&folder) {
+            tracing::warn!(folder = %folder.display(), error = %e, "no step snapshots");
+            return Vec::new();
+        }
+        let mut written = Vec::new();
+        for (terminal, screen) in screens {
+            let started = Instant::now();
+            let cells = Cells::of_screen(screen, redactor);
+            let name = snapshot::step_file_name(step_id, terminal, "png");
+            let path = folder.join(&name);
+            match snapshot::write(&cells, terminal, &path, 1.0) {
+                Ok(()) => {
+                    tracing::debug!(
+                        file = %path.display(),
+                        ms = started.elapsed().as_secs_f64() * 1000.0,
+                        "step snapshot"
+                    );
+                    written.push(StepSnapshot {
+                        terminal: terminal.clone(),
+                        file: format!("{SNAPSHOTS_DIR}/{name}"),
+                    });
+                }
+                Err(e) => tracing::warn!(step = step_id, terminal, error = %e, "no step snapshot"),
+            }
+        }
+        written
     }
 
     /// Ends the recording: detaches from every terminal (they keep running), stops
@@ -294,6 +363,13 @@ impl Recorder {
         tracing::info!(folder = %self.dir.display(), "rehearsal recording finished");
         st.manifest.clone()
     }
+}
+
+/// Whether a block of `step` masks its whole output (`"redact": true`).
+fn step_masks_all(step: &Step) -> bool {
+    step.blocks
+        .iter()
+        .any(|b| b.attributes.redact.iter().any(|p| p == REDACT_ALL))
 }
 
 /// `main.cast`, or a file-safe variant of a terminal name, unique in the folder.

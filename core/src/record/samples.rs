@@ -6,12 +6,13 @@
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use super::cast::BadLine;
+use super::redact::{redact_json, Redactor};
 use crate::probe::{ProbeEvent, ProbeSink};
 
 /// One recorded probe event.
@@ -26,15 +27,19 @@ pub struct Sample {
 pub struct SampleWriter {
     path: PathBuf,
     origin: Instant,
+    /// A probe's error can quote what a service answered (a JSON field's value);
+    /// every text of a sample is masked before it is written.
+    redactor: Arc<Redactor>,
     file: Mutex<Option<File>>,
 }
 
 impl SampleWriter {
-    pub fn create(path: &Path, origin: Instant) -> std::io::Result<Self> {
+    pub fn create(path: &Path, origin: Instant, redactor: Arc<Redactor>) -> std::io::Result<Self> {
         let file = File::options().append(true).create(true).open(path)?;
         Ok(Self {
             path: path.to_path_buf(),
             origin,
+            redactor,
             file: Mutex::new(Some(file)),
         })
     }
@@ -44,7 +49,11 @@ impl SampleWriter {
             t: self.origin.elapsed().as_secs_f64(),
             event,
         };
-        let Ok(mut line) = serde_json::to_string(&sample) else {
+        let Ok(mut value) = serde_json::to_value(&sample) else {
+            return;
+        };
+        redact_json(&self.redactor, &mut value);
+        let Ok(mut line) = serde_json::to_string(&value) else {
             return;
         };
         line.push('\n');
@@ -101,7 +110,7 @@ mod tests {
     fn samples_round_trip_and_a_cut_line_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("samples.jsonl");
-        let w = SampleWriter::create(&path, Instant::now()).unwrap();
+        let w = SampleWriter::create(&path, Instant::now(), Arc::default()).unwrap();
         let status = ServiceStatus {
             service: "api".into(),
             url: "http://127.0.0.1:1/health".into(),

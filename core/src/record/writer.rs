@@ -12,7 +12,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::cast::{Event, EventCode, Header};
+use super::live_redact::{Ordered, Release};
 use super::redact::Redactor;
+use crate::terminal::HIDDEN_SETUP_MARKER;
 use crate::terminal::{OutputSink, TermSize};
 
 /// One cast file being written. Times are measured from `origin`, shared by every
@@ -21,16 +23,23 @@ pub struct CastFile {
     path: PathBuf,
     file: File,
     origin: Instant,
-    /// Bytes of a UTF-8 character cut by a batch boundary, kept for the next batch.
+    /// Bytes of a UTF-8 character cut by a batch boundary, kept for the next batch
+    /// (without redaction; with it, the [`Ordered`] keeps them).
     carry: Vec<u8>,
-    redactor: Arc<Redactor>,
-    /// With redaction on: the end of the output after its last newline, and when it
-    /// arrived. A secret split across two batches is matched whole once the line is
-    /// complete; the held text keeps its own time.
-    pending: Option<(f64, String)>,
+    /// With redaction on: the output, markers and resizes, held until the line they
+    /// are in ends (see [`CastFile::output`]), so that neither a batch boundary nor
+    /// a marker or resize between two pieces of a secret keeps it from matching.
+    held: Option<Ordered<Held>>,
     /// The first write error; after it nothing more is written.
     error: Option<String>,
     last_time: f64,
+}
+
+/// What waits in a recording behind a held line, with its time.
+#[derive(Debug)]
+enum Held {
+    Marker(f64, String),
+    Resize(f64, TermSize),
 }
 
 impl std::fmt::Debug for CastFile {
@@ -58,8 +67,7 @@ impl CastFile {
             file,
             origin,
             carry: Vec::new(),
-            redactor,
-            pending: None,
+            held: (!redactor.is_empty()).then(|| Ordered::new(redactor)),
             error: None,
             last_time: 0.0,
         })
@@ -93,13 +101,57 @@ impl CastFile {
         }
     }
 
+    /// Writes what redaction let out, each piece at the time it arrived.
+    fn write_released(&mut self, released: Vec<Release<Held>>) {
+        for r in released {
+            match r {
+                Release::Text(text, at) => {
+                    if !text.is_empty() {
+                        self.write_event(&Event::output(at.as_secs_f64(), text));
+                    }
+                }
+                Release::Event(Held::Marker(time, label)) => {
+                    self.write_event(&Event::marker(time, label));
+                }
+                Release::Event(Held::Resize(time, size)) => self.write_resize(time, size),
+            }
+        }
+    }
+
+    /// Masks with `redactor` from now on (a block whose output is masked whole
+    /// starts or ends): the line under way is masked with both (see
+    /// [`crate::record::live_redact::LiveRedactor::set_redactor`]).
+    pub fn set_redactor(&mut self, redactor: Arc<Redactor>) {
+        match &mut self.held {
+            Some(held) => held.set_redactor(redactor),
+            None => {
+                // Written straight so far: nothing is held but a cut character,
+                // which goes on to the redacted stream.
+                let mut held = Ordered::new(redactor);
+                let carry = std::mem::take(&mut self.carry);
+                let now = Duration::from_secs_f64(self.now());
+                let out = held.output(&carry, now);
+                self.held = Some(held);
+                self.write_released(out);
+            }
+        }
+    }
+
     /// Output bytes, decoded as UTF-8 (a character cut at the end waits for the
     /// next batch; invalid bytes become U+FFFD, as asciinema does) and redacted.
     ///
     /// Without redaction each batch is written at once. With it, a line is written
-    /// once complete (or at the next marker, resize or [`CastFile::finish`], or past
-    /// [`MAX_PENDING`]), so a secret cut by a batch boundary is still masked.
+    /// once complete (or at [`CastFile::finish`]; past [`MAX_PENDING`], all but its
+    /// last [`HOLD_BACK`](super::live_redact::HOLD_BACK) bytes), and markers and resizes that come while a line is
+    /// held are written after it, so a secret cut by a batch boundary, a marker or
+    /// a resize is still matched whole. Each piece keeps the time it arrived.
     pub fn output(&mut self, bytes: &[u8]) {
+        let now = self.now();
+        if let Some(held) = &mut self.held {
+            let out = held.output(bytes, Duration::from_secs_f64(now));
+            self.write_released(out);
+            return;
+        }
         let mut buf = std::mem::take(&mut self.carry);
         buf.extend_from_slice(bytes);
         let keep = incomplete_tail_len(&buf);
@@ -108,65 +160,58 @@ impl CastFile {
             return;
         }
         let text = String::from_utf8_lossy(&buf).into_owned();
-        let now = self.now();
-        if self.redactor.is_empty() {
-            self.write_event(&Event::output(now, text));
+        self.write_event(&Event::output(now, text));
+    }
+
+    /// Writes what is still held: the held-back line, the events behind it, and a
+    /// character the output ended in the middle of (as U+FFFD). The recording is
+    /// complete after this.
+    pub fn finish(&mut self) {
+        if let Some(held) = &mut self.held {
+            let out = held.finish();
+            self.write_released(out);
             return;
         }
-        let (time, mut held) = self.pending.take().unwrap_or((now, String::new()));
-        held.push_str(&text);
-        let cut = held.rfind('\n').map_or(0, |i| i + 1);
-        let cut = if held.len() - cut > MAX_PENDING {
-            held.len()
-        } else {
-            cut
-        };
-        let rest = held.split_off(cut);
-        if !held.is_empty() {
-            let redacted = self.redactor.redact(&held).into_owned();
-            self.write_event(&Event::output(time, redacted));
-        }
-        if !rest.is_empty() {
-            self.pending = Some((if held.is_empty() { time } else { now }, rest));
-        }
-    }
-
-    /// Writes the output held back for redaction, at the time it arrived.
-    fn flush_pending(&mut self) {
-        if let Some((time, held)) = self.pending.take() {
-            let redacted = self.redactor.redact(&held).into_owned();
-            self.write_event(&Event::output(time, redacted));
-        }
-    }
-
-    /// Writes what is still held: the held-back line, and a character the output
-    /// ended in the middle of (as U+FFFD). The recording is complete after this.
-    pub fn finish(&mut self) {
         if !self.carry.is_empty() {
             let tail = std::mem::take(&mut self.carry);
             let text = String::from_utf8_lossy(&tail).into_owned();
-            match &mut self.pending {
-                Some((_, held)) => held.push_str(&text),
-                None => {
-                    let time = self.now();
-                    self.pending = Some((time, text));
-                }
-            }
+            let time = self.now();
+            self.write_event(&Event::output(time, text));
         }
-        self.flush_pending();
     }
 
-    /// A labelled marker (`m`): a step's start or end. Returns its time.
+    /// A labelled marker (`m`): a step's start or end (kept as is: playback finds
+    /// steps by them), or what a hidden setup line printed (redacted like output: it
+    /// may hold a token). Returns its time. Written after the line under way, if
+    /// one is held for redaction.
     pub fn marker(&mut self, label: &str) -> f64 {
-        self.flush_pending();
         let time = self.now();
-        self.write_event(&Event::marker(time, label));
+        let Some(held) = &mut self.held else {
+            self.write_event(&Event::marker(time, label.to_string()));
+            return time;
+        };
+        let label = if label.starts_with(HIDDEN_SETUP_MARKER) {
+            held.redact_alone(label)
+        } else {
+            label.to_string()
+        };
+        let out = held.event(Held::Marker(time, label));
+        self.write_released(out);
         time
     }
 
     pub fn resize(&mut self, size: TermSize) {
-        self.flush_pending();
         let time = self.now();
+        match &mut self.held {
+            Some(held) => {
+                let out = held.event(Held::Resize(time, size));
+                self.write_released(out);
+            }
+            None => self.write_resize(time, size),
+        }
+    }
+
+    fn write_resize(&mut self, time: f64, size: TermSize) {
         self.write_event(&Event {
             time,
             code: EventCode::Resize,
@@ -175,8 +220,8 @@ impl CastFile {
     }
 }
 
-/// The longest unfinished line held back for redaction: past it, it is written
-/// (a secret longer than this split across batches could slip through).
+/// The longest unfinished line held back for redaction before most of it is
+/// written (see [`HOLD_BACK`](super::live_redact::HOLD_BACK)).
 pub const MAX_PENDING: usize = 4096;
 
 impl Drop for CastFile {
@@ -225,6 +270,10 @@ impl OutputSink for CastSink {
     fn on_resize(&mut self, size: TermSize, _at: Duration) {
         lock(&self.0).resize(size);
     }
+
+    fn on_redaction(&mut self, redactor: &Arc<Redactor>) {
+        lock(&self.0).set_redactor(Arc::clone(redactor));
+    }
 }
 
 #[cfg(test)]
@@ -267,6 +316,21 @@ mod tests {
     }
 
     #[test]
+    fn hidden_setup_markers_are_redacted_and_step_markers_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.cast");
+        let redactor = Arc::new(Redactor::new(&["secret-\\w+".into()]));
+        let mut f = CastFile::create(&path, &Header::v2(80, 24), Instant::now(), redactor).unwrap();
+        f.marker("start secret-step");
+        f.marker(&format!(
+            "{HIDDEN_SETUP_MARKER} (exit 0): export T=secret-abc\n"
+        ));
+        let raw = std::fs::read_to_string(&path).unwrap();
+        assert!(raw.contains("start secret-step"), "{raw}");
+        assert!(!raw.contains("secret-abc"), "{raw}");
+    }
+
+    #[test]
     fn a_secret_cut_by_a_batch_boundary_is_still_redacted() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.cast");
@@ -289,10 +353,111 @@ mod tests {
             .iter()
             .position(|e| e.code == EventCode::Marker)
             .unwrap();
+        let before: String = c.events[..marker]
+            .iter()
+            .filter(|e| e.code == EventCode::Output)
+            .map(|e| e.data.as_str())
+            .collect();
         assert_eq!(
-            c.events[marker - 1].data,
-            "next line ",
+            before, "token: *************\nnext line ",
             "held text goes out before the marker"
+        );
+    }
+
+    fn redacting(patterns: &[&str]) -> (tempfile::TempDir, PathBuf, CastFile) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.cast");
+        let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
+        let redactor = Arc::new(Redactor::new(&patterns));
+        let f = CastFile::create(&path, &Header::v2(80, 24), Instant::now(), redactor).unwrap();
+        (dir, path, f)
+    }
+
+    #[test]
+    fn markers_and_resizes_never_cut_a_secret_and_keep_their_place() {
+        let (_dir, path, mut f) = redacting(&["zq9xk7vw[a-z0-9]+"]);
+        f.output(b"key zq9x");
+        f.marker("end one");
+        f.output(b"k7vw");
+        f.resize(TermSize {
+            rows: 30,
+            cols: 100,
+        });
+        f.output(b"qj3m done\n");
+        f.marker("start two");
+        drop(f);
+        let raw = std::fs::read_to_string(&path).unwrap();
+        assert!(!raw.contains("zq9x") && !raw.contains("qj3m"), "{raw}");
+        let c = cast::read(&path).unwrap();
+        let kinds: Vec<String> = c
+            .events
+            .iter()
+            .map(|e| format!("{:?} {}", e.code, e.data))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "Output key ****",
+                "Marker end one",
+                "Output ****",
+                "Resize 100x30",
+                "Output **** done\n",
+                "Marker start two",
+            ]
+        );
+        assert!(c.events.windows(2).all(|w| w[0].time <= w[1].time));
+    }
+
+    #[test]
+    fn a_long_line_cut_in_the_middle_of_a_secret_still_masks_it_whole() {
+        let (_dir, path, mut f) = redacting(&["zq9xk7vw[a-z0-9]+"]);
+        let mut first = "y".repeat(4090);
+        first.push_str("zq9xk7vw");
+        f.output(first.as_bytes());
+        f.output(b"qj3mpp8t-");
+        f.output("y".repeat(893).as_bytes());
+        f.output(b"\n");
+        drop(f);
+        let c = cast::read(&path).unwrap();
+        let out = c.output();
+        assert_eq!(out.len(), 4090 + 16 + 894 + 1);
+        assert!(
+            out.contains(&format!("y{}-y", "*".repeat(16))),
+            "masked whole"
+        );
+        assert!(c.events.len() >= 2, "most of the line went out early");
+    }
+
+    #[test]
+    fn a_switch_of_patterns_masks_the_line_under_way_with_both() {
+        let (_dir, path, mut f) = redacting(&["zq9xk7vw[a-z0-9]+"]);
+        f.output(b"$ ");
+        let all = Arc::new(Redactor::new(&["zq9xk7vw[a-z0-9]+".into(), ".+".into()]));
+        f.set_redactor(all);
+        f.output(b"echo hidden\r\nhidden tj8m");
+        f.marker("end masked");
+        f.set_redactor(Arc::new(Redactor::new(&["zq9xk7vw[a-z0-9]+".into()])));
+        f.output(b"vq2z\n$ shown zq9xk7vwq\n");
+        drop(f);
+        let out = cast::read(&path).unwrap().output();
+        assert_eq!(out, "*************\r\n***************\n$ shown *********\n");
+    }
+
+    #[test]
+    fn a_cast_without_patterns_starts_redacting_when_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.cast");
+        let mut f =
+            CastFile::create(&path, &Header::v2(80, 24), Instant::now(), Arc::default()).unwrap();
+        f.output(b"plain \xe2\x86");
+        f.set_redactor(Arc::new(Redactor::new(&[".+".into()])));
+        f.output(b"\x92 tj8mvq2z\n");
+        f.set_redactor(Arc::default());
+        f.output(b"after\n");
+        drop(f);
+        assert_eq!(
+            cast::read(&path).unwrap().output(),
+            "plain **********\nafter\n"
         );
     }
 

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use super::duration::parse_duration_ms;
-use super::model::{CellAttributes, OutputPattern};
+use super::model::{CellAttributes, OutputPattern, Typing};
 
 /// The parsed info string of a fence.
 #[derive(Debug, Default, PartialEq)]
@@ -127,6 +127,7 @@ const KNOWN: &[&str] = &[
     "timeout",
     "waitFor",
     "typing",
+    "port",
     "redact",
 ];
 
@@ -151,11 +152,19 @@ fn apply_one(a: &mut CellAttributes, key: &str, v: &Value) -> Result<(), String>
         "terminalRows" => a.terminal_rows = Some(number(key, v)? as u32),
         "tag" | "category" => a.tags.extend(list(key, v)?),
         "ignore" => a.ignore = boolean(key, v)?,
-        "terminal" => a.terminal = Some(string(key, v)?),
+        "terminal" => {
+            let name = string(key, v)?;
+            // The same rule as a recording's: a name never stands for a path.
+            if let Some(problem) = crate::record::manifest::terminal_name_problem(&name) {
+                return Err(format!("attribute `terminal` {problem}"));
+            }
+            a.terminal = Some(name);
+        }
         "expect" => a.expect = Some(pattern(&string(key, v)?)?),
         "timeout" => a.timeout_ms = Some(duration(key, v)?),
         "waitFor" => a.wait_for = Some(string(key, v)?),
-        "typing" => a.typing = Some(number(key, v)?),
+        "typing" => a.typing = Some(typing(v).map_err(|e| format!("attribute `typing` {e}"))?),
+        "port" => a.port = Some(port(key, v)?),
         "redact" => a.redact = redact(key, v)?,
         _ => {}
     }
@@ -196,6 +205,43 @@ fn number(key: &str, v: &Value) -> Result<f64, String> {
     };
     n.filter(|n| n.is_finite() && *n >= 0.0)
         .ok_or_else(|| format!("attribute `{key}` should be a non-negative number, not {v}"))
+}
+
+/// The fastest typing speed accepted, in characters per second.
+pub const MAX_TYPING_CPS: f64 = 1000.0;
+
+/// `40` or `"40"` (characters per second, above 0 and at most 1000) or `"keys"`.
+/// The error completes "`typing` ...".
+pub fn typing(v: &Value) -> Result<Typing, String> {
+    let cps = match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("keys") => return Ok(Typing::Keys),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    cps.filter(|c| c.is_finite() && *c > 0.0 && *c <= MAX_TYPING_CPS)
+        .map(Typing::Cps)
+        .ok_or_else(|| {
+            let shown = match v {
+                Value::String(s) => format!("\"{s}\""),
+                other => other.to_string(),
+            };
+            format!(
+                "should be a speed in characters per second (above 0, at most 1000, like 40) or \"keys\", not {shown}"
+            )
+        })
+}
+
+/// A TCP port: 1 to 65535, as a number or a string.
+fn port(key: &str, v: &Value) -> Result<u16, String> {
+    let n = match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    n.and_then(|n| u16::try_from(n).ok())
+        .filter(|p| *p != 0)
+        .ok_or_else(|| format!("attribute `{key}` should be a TCP port (1 to 65535), not {v}"))
 }
 
 fn list(key: &str, v: &Value) -> Result<Vec<String>, String> {
@@ -253,6 +299,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_terminal_name_never_stands_for_a_path() {
+        for bad in [
+            r#"bash {"terminal": "../x"}"#,
+            r#"bash {"terminal": "a\\b"}"#,
+            r#"bash {"terminal": ""}"#,
+        ] {
+            let i = parse_info(bad);
+            assert!(
+                i.errors.iter().any(|e| e.contains("attribute `terminal`")),
+                "{bad}: {:?}",
+                i.errors
+            );
+            assert_eq!(i.attributes.terminal, None, "{bad}");
+        }
+        let ok = parse_info(r#"bash {"terminal": "Node 2"}"#);
+        assert_eq!(ok.attributes.terminal.as_deref(), Some("Node 2"));
+    }
+
+    #[test]
     fn language_only() {
         let i = parse_info("bash");
         assert_eq!(i.lang.as_deref(), Some("bash"));
@@ -287,6 +352,60 @@ mod tests {
         let i = parse_info(r#"{"name":"x"}"#);
         assert_eq!(i.lang, None);
         assert_eq!(i.attributes.name.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn typing_is_a_speed_or_keys() {
+        for (info, typing) in [
+            (r#"bash {"typing": 40}"#, Typing::Cps(40.0)),
+            (r#"bash {"typing": "12.5"}"#, Typing::Cps(12.5)),
+            (r#"bash {"typing": "keys"}"#, Typing::Keys),
+            (r#"bash {"typing": "Keys"}"#, Typing::Keys),
+            (r#"bash {"typing": 1000}"#, Typing::Cps(1000.0)),
+            ("bash { typing=25 }", Typing::Cps(25.0)),
+        ] {
+            let i = parse_info(info);
+            assert!(i.errors.is_empty(), "{info}: {:?}", i.errors);
+            assert_eq!(i.attributes.typing, Some(typing), "{info}");
+        }
+        for info in [
+            r#"bash {"typing": 0}"#,
+            r#"bash {"typing": -5}"#,
+            r#"bash {"typing": 1001}"#,
+            r#"bash {"typing": "fast"}"#,
+            r#"bash {"typing": true}"#,
+            r#"bash {"typing": ""}"#,
+        ] {
+            let i = parse_info(info);
+            assert_eq!(i.attributes.typing, None, "{info}");
+            assert_eq!(i.errors.len(), 1, "{info}: {:?}", i.errors);
+            assert!(i.errors[0].contains("`typing`"), "{}", i.errors[0]);
+            assert!(i.unknown.is_empty(), "{info}");
+        }
+    }
+
+    #[test]
+    fn port_is_a_tcp_port() {
+        assert_eq!(
+            parse_info(r#"bash {"port": 8080}"#).attributes.port,
+            Some(8080)
+        );
+        assert_eq!(
+            parse_info(r#"bash {"port": "5001"}"#).attributes.port,
+            Some(5001)
+        );
+        assert_eq!(parse_info("bash { port=9000 }").attributes.port, Some(9000));
+        for info in [
+            r#"bash {"port": 0}"#,
+            r#"bash {"port": 70000}"#,
+            r#"bash {"port": "http"}"#,
+            r#"bash {"port": 80.5}"#,
+        ] {
+            let i = parse_info(info);
+            assert_eq!(i.attributes.port, None, "{info}");
+            assert_eq!(i.errors.len(), 1, "{info}: {:?}", i.errors);
+            assert!(i.errors[0].contains("`port`"), "{}", i.errors[0]);
+        }
     }
 
     #[test]

@@ -44,6 +44,44 @@ pub fn parse_duration_ms(text: &str) -> Option<u64> {
     Some(total as u64)
 }
 
+static RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(\d+(?:\.\d+)?)\s*(?:-|–|—|to)\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*$")
+        .expect("static regex")
+});
+
+static CLOCK_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(\d{1,2}:\d{2}(?::\d{2})?)\s*(?:-|–|—|to)\s*(\d{1,2}:\d{2}(?::\d{2})?)\s*$")
+        .expect("static regex")
+});
+
+/// A time budget as authors write one, in whole seconds: "5 min", "2 Minutes",
+/// "~30s", "2-3 min" (the upper bound: the time the part may take), "0:00 - 5:00"
+/// (the span). `None` for anything else ("3 weeks", "soon").
+pub fn budget_seconds(text: &str) -> Option<u32> {
+    let t = text.trim().trim_start_matches('~').trim();
+    let t = t.strip_prefix("about ").unwrap_or(t).trim();
+    if let Some((start, end)) = clock_range(t) {
+        return Some(end - start);
+    }
+    let ms = match RANGE.captures(t) {
+        Some(caps) => parse_duration_ms(&format!("{} {}", &caps[2], &caps[3]))?,
+        None if t.parse::<f64>().is_ok() => return None,
+        None => parse_duration_ms(t)?,
+    };
+    u32::try_from(ms / 1000).ok().filter(|s| *s > 0)
+}
+
+/// "0:00-1:00" -> (0, 60); the end may not come before the start.
+pub fn clock_range(text: &str) -> Option<(u32, u32)> {
+    if !text.contains(':') {
+        return None;
+    }
+    let caps = CLOCK_RANGE.captures(text)?;
+    let start = parse_clock_seconds(&caps[1])?;
+    let end = parse_clock_seconds(&caps[2])?;
+    (end >= start).then_some((start, end))
+}
+
 /// "1:30" -> 90, "1:02:03" -> 3723.
 pub fn parse_clock_seconds(text: &str) -> Option<u32> {
     let parts: Vec<&str> = text.trim().split(':').collect();
@@ -79,6 +117,19 @@ mod tests {
         assert_eq!(parse_duration_ms("1:30"), Some(90_000));
         assert_eq!(parse_duration_ms("soon"), None);
         assert_eq!(parse_duration_ms("5 minutes of fun"), None);
+    }
+
+    #[test]
+    fn budgets() {
+        assert_eq!(budget_seconds("5 min"), Some(300));
+        assert_eq!(budget_seconds("2 Minutes"), Some(120));
+        assert_eq!(budget_seconds("2-3 min"), Some(180));
+        assert_eq!(budget_seconds("2 – 3 minutes"), Some(180));
+        assert_eq!(budget_seconds("~30s"), Some(30));
+        assert_eq!(budget_seconds("00:00 - 05:00"), Some(300));
+        assert_eq!(budget_seconds("3 weeks"), None);
+        assert_eq!(budget_seconds("45"), None);
+        assert_eq!(clock_range("5:00 – 8:00"), Some((300, 480)));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! YAML front matter: Cuedeck's keys (title, shell, cwd, env, services, metrics,
-//! redact, end, duration) and Runme's (shell, cwd, skipPrompts, `runme: {...}`).
+//! redact, redact_presenter, end, duration, typing) and Runme's (shell, cwd, skipPrompts, `runme: {...}`).
 
 use serde_json::Value;
 
@@ -119,16 +119,40 @@ fn read_yaml(yaml: &str, parsed: &mut Parsed) {
                         .into_iter()
                         .filter_map(|(k, v)| Some((k, scalar(&v)?)))
                         .collect();
+                    for (name, value) in &fm.env {
+                        let at = env_line(yaml, name, line);
+                        fm.env_lines.insert(name.clone(), at);
+                        if let Some(why) = crate::trust::env::refusal(name, value) {
+                            parsed.diagnostics.push(error(
+                                at,
+                                format!("front matter `env` may not set `{name}`: {why}"),
+                            ));
+                        }
+                    }
                 }
                 _ => parsed
                     .diagnostics
                     .push(error(line, "front matter `env` must be a mapping")),
             },
             "redact" => read_redact(&value, line, fm, &mut parsed.diagnostics),
+            "redact_presenter" | "redactPresenter" => match value {
+                Value::Bool(b) => fm.redact_presenter = Some(b),
+                _ => parsed.diagnostics.push(error(
+                    line,
+                    "front matter `redact_presenter` must be true or false",
+                )),
+            },
             "end" => fm.end = read_end(&value, line, &mut parsed.diagnostics),
             "duration" => {
                 fm.duration_seconds = read_duration(&value, line, &mut parsed.diagnostics);
             }
+            "typing" if !value.is_null() => match super::attributes::typing(&value) {
+                Ok(typing) => fm.typing = Some(typing),
+                Err(e) => parsed
+                    .diagnostics
+                    .push(error(line, format!("front matter `typing` {e}"))),
+            },
+            "typing" => {}
             "services" => {
                 for (i, item) in items(&value).enumerate() {
                     match service(item, i, line) {
@@ -171,6 +195,23 @@ fn line_of_key(yaml: &str, key: &str) -> usize {
     yaml.lines()
         .position(|l| declares(l, key))
         .map_or(1, |i| i + 2)
+}
+
+/// The line of env name `name`: the first line from `env:` on where it stands as a key
+/// (block style `  NAME: v`, or flow style `env: { NAME: v }`), else `env`'s own.
+fn env_line(yaml: &str, name: &str, env_line: usize) -> usize {
+    let key = regex::Regex::new(&format!(
+        r#"(^|[\s{{,])["']?{}["']?\s*:"#,
+        regex::escape(name)
+    ));
+    let Ok(key) = key else {
+        return env_line;
+    };
+    yaml.lines()
+        .enumerate()
+        .skip(env_line.saturating_sub(2))
+        .find(|(_, l)| key.is_match(l))
+        .map_or(env_line, |(i, _)| i + 2)
 }
 
 /// The line opens with `key:` (quoted or not), so `end` is not found on `endpoint:`.
@@ -393,6 +434,20 @@ fn metric(item: &Value, index: usize, line: usize) -> Result<MetricSource, Strin
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn redact_presenter_is_read_and_defaults_to_masked() {
+        let p = split("---\nredact_presenter: false\n---\n");
+        assert_eq!(p.front_matter.redact_presenter, Some(false));
+        assert!(!p.front_matter.redacts_presenter());
+        assert!(p.diagnostics.is_empty(), "a known key: {:?}", p.diagnostics);
+        assert!(split("---\ntitle: x\n---\n")
+            .front_matter
+            .redacts_presenter());
+        let bad = split("---\nredact_presenter: maybe\n---\n");
+        assert_eq!(bad.diagnostics.len(), 1);
+        assert!(bad.front_matter.redacts_presenter());
+    }
+
     use super::*;
 
     const FM: &str = "---\ntitle: GridPulse\nshell: bash\nenv: { API: \"http://localhost:5001\" }\nservices:\n  - { name: api, url: \"http://localhost:5001/health\", interval: 1s, expect: 200 }\nmetrics:\n  - { name: kong, url: \"http://localhost:8101/metrics\", format: prometheus, series: [\"kong_http_status{code=\\\"429\\\"}\"] }\nredact: [\"analytics-team-secret-key-\\\\w+\"]\n---\n# Body\n";
@@ -548,6 +603,36 @@ mod tests {
         assert_eq!(p.front_matter.duration_seconds, Some(1800));
         assert_eq!(p.diagnostics.len(), 1);
         assert_eq!(p.diagnostics[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn typing_is_a_speed_or_keys() {
+        use crate::runbook::Typing;
+        for (written, typing) in [
+            ("typing: 40", Typing::Cps(40.0)),
+            ("typing: \"25\"", Typing::Cps(25.0)),
+            ("typing: 7.5", Typing::Cps(7.5)),
+            ("typing: keys", Typing::Keys),
+        ] {
+            let p = with(written);
+            assert!(p.diagnostics.is_empty(), "{written}: {:?}", p.diagnostics);
+            assert_eq!(p.front_matter.typing, Some(typing), "{written}");
+        }
+        assert_eq!(with("typing:").front_matter.typing, None);
+        assert!(with("typing:").diagnostics.is_empty());
+        for written in ["typing: 0", "typing: 5000", "typing: fast", "typing: [40]"] {
+            let p = with(written);
+            assert_eq!(p.front_matter.typing, None, "{written}");
+            let [d] = p.diagnostics.as_slice() else {
+                panic!(
+                    "{written}: one diagnostic expected, got {:?}",
+                    p.diagnostics
+                );
+            };
+            assert_eq!((d.severity, d.line), (Severity::Error, 3), "{written}");
+            assert!(d.message.contains("`typing`"), "{}", d.message);
+            assert!(d.message.contains("\"keys\""), "{}", d.message);
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
 
-use super::duration::{parse_clock_seconds, parse_duration_ms};
+use super::duration::{budget_seconds, clock_range, parse_duration_ms};
 use super::model::NoteKind;
 
 fn re(pattern: &str) -> Regex {
@@ -14,22 +14,49 @@ fn re(pattern: &str) -> Regex {
 
 static BUDGET: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\s*[(\[]\s*(~?\s*\d+(?:\.\d+)?\s*(?:milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)(?:\s*\d+\s*(?:seconds?|secs?|s))?)\s*[)\]]\s*$",
+        r"(?i)\s*[(\[]\s*(~?\s*\d+(?:\.\d+)?(?:\s*(?:-|–|—|to)\s*\d+(?:\.\d+)?)?\s*(?:milliseconds?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)(?:\s*\d+\s*(?:seconds?|secs?|s))?|\d{1,2}:\d{2}\s*(?:-|–|—|to)\s*\d{1,2}:\d{2})\s*[)\]]\s*$",
     )
 });
 
-/// "Demo 1: Rate Limiting (1 minute)" -> ("Demo 1: Rate Limiting", 60).
+/// "00:00 - 05:00 Introduction", "[0:00-5:00] Intro", "05:00–10:00 | Deploy".
+static CLOCK_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^\s*\[?(\d{1,2}:\d{2}(?::\d{2})?\s*(?:-|–|—|to)\s*\d{1,2}:\d{2}(?::\d{2})?)\]?\s*(?:[|:—–-]\s*)?(\S.*)$",
+    )
+});
+
+/// "Demo 1: Rate Limiting (1 minute)" -> ("Demo 1: Rate Limiting", 60); also
+/// "(2-3 min)" (the upper bound), "(0:00 - 1:00)", and a clock-range prefix
+/// "00:00 - 05:00 Introduction".
 pub fn heading_budget(title: &str) -> Option<(String, u32)> {
+    if let Some(caps) = CLOCK_PREFIX.captures(title) {
+        if let Some(seconds) = budget_seconds(&caps[1]) {
+            return Some((caps[2].trim().to_string(), seconds));
+        }
+    }
     if !title.trim_end().ends_with([')', ']']) {
         return None;
     }
     let caps = BUDGET.captures(title)?;
-    let ms = parse_duration_ms(caps[1].trim_start_matches('~').trim())?;
     let whole = caps.get(0)?;
+    let seconds = match budget_seconds(&caps[1]) {
+        Some(s) => s,
+        // "(0.5s)": under a second, kept as the old rule did (0).
+        None => (parse_duration_ms(caps[1].trim_start_matches('~').trim())? / 1000) as u32,
+    };
     let clean = title[..whole.start()]
         .trim_end_matches([' ', '-', '–', '—', ':'])
         .to_string();
-    Some((clean, (ms / 1000) as u32))
+    Some((clean, seconds))
+}
+
+/// A budget written in text ("**Timing**: 2-3 minutes"): its seconds.
+pub fn duration_seconds(text: &str) -> Option<u32> {
+    budget_seconds(
+        text.trim()
+            .trim_end_matches(['.', ')'])
+            .trim_start_matches('('),
+    )
 }
 
 /// What a heading or bold label announces.
@@ -43,6 +70,10 @@ pub enum Label {
     Expected,
     /// "Steps", "Metrics": a part of the enclosing step, not a step of its own.
     Part,
+    /// "Timing", "Duration": the step's time budget follows.
+    Timing,
+    /// "Say", "Script": words to say as written (talking points labelled "Say").
+    Spoken,
 }
 
 /// Label patterns, index-aligned with LABEL_KINDS; one pass over the text for all.
@@ -56,11 +87,14 @@ static LABELS: LazyLock<RegexSet> = LazyLock::new(|| {
         r"(?i)^what\s+(are\s+we|we\s*'?re|is\s+being)\s+show(ing|n)\??$|^goal$|^pitch$",
         r"(?i)^(expected\s+(results?|output)|results?|script\s+output|sample\s+output|output)$",
         r"(?i)^(steps|metrics|commands|how|demo\s+steps)$",
+        r"(?i)^(say|script|narration|voice[\s-]*over|say\s+while\s+\w+|transition)$",
+        r"(?i)^(display|on\s+screen|explain\s+to\s+the\s+audience)$",
+        r"(?i)^(timing|time|duration|estimated\s+time|time\s+budget)$",
     ])
     .expect("static regex set")
 });
 
-const LABEL_KINDS: [Label; 8] = [
+const LABEL_KINDS: [Label; 11] = [
     Label::Notes(NoteKind::TalkingPoint),
     Label::Notes(NoteKind::CallOut),
     Label::Notes(NoteKind::KeyPoint),
@@ -69,6 +103,9 @@ const LABEL_KINDS: [Label; 8] = [
     Label::Pitch,
     Label::Expected,
     Label::Part,
+    Label::Spoken,
+    Label::Notes(NoteKind::Remark),
+    Label::Timing,
 ];
 
 /// Classifies a heading or bold label ("**Talking Points:**").
@@ -178,19 +215,9 @@ pub fn should_see(text: &str, code_spans: &[String]) -> Option<(String, Option<S
     Some((text.trim().to_string(), quoted))
 }
 
-static TIME_RANGE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^\s*(\d{1,2}:\d{2}(?::\d{2})?)\s*(?:-|–|—|to)\s*(\d{1,2}:\d{2}(?::\d{2})?)\s*$")
-});
-
 /// "0:00-1:00" -> (0, 60).
 pub fn time_range(cell: &str) -> Option<(u32, u32)> {
-    if !cell.contains(':') {
-        return None;
-    }
-    let caps = TIME_RANGE.captures(cell)?;
-    let start = parse_clock_seconds(&caps[1])?;
-    let end = parse_clock_seconds(&caps[2])?;
-    (end >= start).then_some((start, end))
+    clock_range(cell)
 }
 
 static LOCAL_URL: LazyLock<Regex> = LazyLock::new(|| {
@@ -310,6 +337,20 @@ pub fn tool_in(text: &str) -> Option<String> {
     Some(caps.get(1).or(caps.get(2))?.as_str().to_string())
 }
 
+static TERMINAL_ROLE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^terminal\s*#?\s*(\d{1,2})\s*(?:[:–—-]|\()\s*(.+?)\)?\s*$"));
+
+/// "Terminal 1: API server" -> ("Terminal 1", "API server"): a terminal the prose
+/// plans, named as `# Terminal 1` comments in blocks name it.
+pub fn terminal_role(text: &str) -> Option<(String, String)> {
+    if !text.get(..8)?.eq_ignore_ascii_case("terminal") {
+        return None;
+    }
+    let caps = TERMINAL_ROLE.captures(text.lines().next()?)?;
+    let purpose = caps[2].trim().trim_end_matches(['.', ':']).to_string();
+    (!purpose.is_empty()).then(|| (format!("Terminal {}", &caps[1]), purpose))
+}
+
 /// Sections under these headings are kept out of Run All.
 pub fn is_optional_title(title: &str) -> bool {
     static OPTIONAL: LazyLock<Regex> = LazyLock::new(|| {
@@ -339,6 +380,16 @@ mod tests {
         assert_eq!(heading_budget("Wrap-up [2 min]").map(|b| b.1), Some(120));
         assert_eq!(heading_budget("Part 8: Load Testing (Optional)"), None);
         assert_eq!(heading_budget("Demo (1 minute) of things"), None);
+        assert_eq!(heading_budget("Deploy (2-3 min)").map(|b| b.1), Some(180));
+        assert_eq!(heading_budget("Intro (2 Minutes)").map(|b| b.1), Some(120));
+        assert_eq!(
+            heading_budget("00:00 - 05:00 Opening"),
+            Some(("Opening".into(), 300))
+        );
+        assert_eq!(
+            heading_budget("Segment 2: Flow (1:00 - 1:30)"),
+            Some(("Segment 2: Flow".into(), 30))
+        );
     }
 
     #[test]

@@ -33,6 +33,25 @@ pub struct Runbook {
     pub terminals: Vec<String>,
     /// Problems found while parsing (invalid attributes, unclosed fences, ...).
     pub diagnostics: Vec<Diagnostic>,
+    /// How many code blocks the Markdown holds (as pulldown-cmark reports them): every
+    /// one is in some step's `blocks`, and `cuedeck check` says so or errs.
+    #[serde(default)]
+    pub code_blocks_in_source: usize,
+    /// Terminals the prose proposes ("Terminal 1: the API server" under "Terminal
+    /// Windows"), with what each is for.
+    #[serde(default)]
+    pub proposed_terminals: Vec<ProposedTerminal>,
+}
+
+/// A terminal named in the runbook's prose, with the role the author gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProposedTerminal {
+    /// As `# Terminal 1` comments name it: `Terminal 1`.
+    pub name: String,
+    /// What the author said it is for ("API server logs").
+    pub purpose: String,
+    pub line: usize,
 }
 
 /// Front matter keys Cuedeck and Runme understand. Unknown keys are kept in `extra`.
@@ -43,17 +62,34 @@ pub struct FrontMatter {
     pub shell: Option<String>,
     pub cwd: Option<String>,
     pub env: BTreeMap<String, String>,
+    /// The line each `env` name is written on (for the trust sheet and findings).
+    #[serde(skip)]
+    pub env_lines: BTreeMap<String, usize>,
     pub skip_prompts: Option<bool>,
     /// Regular expressions whose matches never reach disk, screenshots or the audience.
     pub redact: Vec<String>,
+    /// `redact_presenter: false` shows the presenter's own terminals unmasked; by
+    /// default (`None`) they are masked like the audience's
+    /// ([`FrontMatter::redacts_presenter`]).
+    pub redact_presenter: Option<bool>,
     /// `end: "14:30"`: the local wall-clock time the talk must finish by, as "HH:MM"
     /// (24 h). When both are given, the talk is timed against this, not `duration`.
     pub end: Option<String>,
     /// `duration: 30m`: how long the talk may run, in seconds (ignored beside `end`).
     pub duration_seconds: Option<u32>,
+    /// `typing: 40` / `typing: keys`: the default for every runnable block.
+    pub typing: Option<Typing>,
     /// 1-based line span of the front matter block, if any.
     pub lines: Option<(usize, usize)>,
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl FrontMatter {
+    /// Whether the presenter's own terminals are masked too (unless the front
+    /// matter says `redact_presenter: false`).
+    pub fn redacts_presenter(&self) -> bool {
+        self.redact_presenter != Some(false)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +120,8 @@ pub enum BudgetSource {
     Heading,
     /// A row of a timeline table.
     Timeline,
+    /// A label in the step's text: "**Timing**: 2-3 minutes".
+    Label,
 }
 
 /// One presentable step: a heading section holding runnable blocks or presenter content.
@@ -115,6 +153,10 @@ pub struct Step {
     pub pitch: Option<String>,
     pub targets: Vec<MetricTarget>,
     pub links: Vec<Link>,
+    /// The step is an item of a list (a document without `##`): its nested bullets
+    /// are notes, which the audience window leaves out.
+    #[serde(skip)]
+    pub from_list_item: bool,
 }
 
 /// A numbered-list item holding code blocks.
@@ -161,6 +203,29 @@ pub struct CodeBlock {
     /// Services this block waits for before it runs (`waitFor`, or inferred from a
     /// "wait for services to be healthy" step that only sleeps).
     pub wait_for: Option<WaitFor>,
+    /// Hidden setup lines (`#| cmd`): run first, in the terminal of their part, but never
+    /// shown, typed visibly, or sent to the views. Empty unless `kind` is `Run`.
+    #[serde(default)]
+    pub hidden: Vec<Command>,
+    /// The block as the presenter and audience see it: `source` without its hidden lines.
+    #[serde(default)]
+    pub display: String,
+    /// The block's last command (of each terminal part) is an interactive program (a
+    /// client, a REPL): it is ready once it waits for input, and stays running.
+    #[serde(default)]
+    pub interactive: bool,
+    /// For an input block: the prompt its lines were written after (`>` for `> hello`),
+    /// which the program prints when it waits for the next line.
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// The block has no language but reads as shell commands, so it runs: the UI
+    /// shows an "inferred shell" badge on it.
+    #[serde(default)]
+    pub inferred_shell: bool,
+    /// Lines of the block (1-based, in the file) shown but never sent: output pasted
+    /// after a command, `//` notes in an untagged block.
+    #[serde(default)]
+    pub not_sent: Vec<usize>,
 }
 
 /// A readiness gate: the block runs as soon as these services are up, or reports
@@ -197,6 +262,11 @@ pub struct Command {
     /// Comment lines written just above it (`# 1. Normal request`).
     pub comment: Option<String>,
     pub line: usize,
+    /// Local TCP ports the command listens on, as its arguments say (`--port 8080`,
+    /// `-p 8080:80`, `http.server 8000`, `localhost:8080` in it) or the block's `port`
+    /// attribute: a background command is ready once one accepts connections.
+    #[serde(default)]
+    pub ports: Vec<u16>,
 }
 
 /// One line of an input block.
@@ -207,6 +277,10 @@ pub struct InputLine {
     /// "Client 1" in `Client 1: > hello`: which program the line is meant for.
     pub target: Option<String>,
     pub line: usize,
+    /// `^C` (or `^D`, `^Z`, `^\\`) written as a line: that control key is sent instead of
+    /// text (lowercase letter, or `\\`); `text` is then empty.
+    #[serde(default)]
+    pub control: Option<char>,
 }
 
 /// Runme-compatible cell attributes plus Cuedeck's own.
@@ -231,11 +305,23 @@ pub struct CellAttributes {
     pub expect: Option<OutputPattern>,
     pub timeout_ms: Option<u64>,
     pub wait_for: Option<String>,
-    /// Simulated typing speed, characters per second.
-    pub typing: Option<f64>,
+    /// Simulated typing (`typing: 40` or `typing: keys`).
+    pub typing: Option<Typing>,
+    /// The local TCP port the block's long-runner listens on (its readiness).
+    pub port: Option<u16>,
     pub redact: Vec<String>,
     /// Attributes Cuedeck does not know; kept, and linted.
     pub unknown: BTreeMap<String, serde_json::Value>,
+}
+
+/// How a command is typed into the shell.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Typing {
+    /// About this many characters per second, with a slight random jitter (demo-magic).
+    Cps(f64),
+    /// A few characters per key the presenter presses; Enter runs it (doitlive).
+    Keys,
 }
 
 /// Text to wait for in output: plain text, or `/regex/`.
@@ -293,6 +379,10 @@ pub struct ChecklistItem {
     pub line: usize,
     /// What can be checked automatically, if the item names a service, port or tool.
     pub auto: Option<AutoCheck>,
+    /// The id of the code block written under the item: running it checks the item
+    /// (from the pre-flight panel, on the presenter's action).
+    #[serde(default)]
+    pub block: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -396,6 +486,8 @@ pub struct Diagnostic {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Severity {
+    /// What the parser inferred and the author may want to know (`cuedeck check` only).
+    Info,
     Warning,
     Error,
 }

@@ -7,7 +7,7 @@
 //! window (the UI sanitizes again, and the CSP forbids inline script).
 //! Code blocks become placeholders the UI fills from the model, with Run buttons.
 //!
-//! [`audience_html`] renders the same way for the audience window (the projector),
+//! [`render_for_audience`] renders the same way for the audience window (the projector),
 //! leaving out everything addressed to the presenter and masking `redact` matches.
 
 use std::ops::Range;
@@ -26,6 +26,15 @@ pub fn step_html(markdown: &str, block_ids: &[String]) -> String {
         markdown.len(),
         SafeEvents::new(Parser::new_ext(markdown, options()), block_ids),
     )
+}
+
+/// [`step_html`] with every text, inline code run, link target and raw HTML run
+/// masked by `redactor`: the step as a presenter window that masks shows it.
+pub fn masked_step_html(markdown: &str, block_ids: &[String], redactor: &Redactor) -> String {
+    // Text merged first, so a secret pulldown-cmark split in two is still matched whole.
+    let events = TextMergeStream::new(Parser::new_ext(markdown, options()))
+        .map(|e| redact_event(e, redactor));
+    to_html(markdown.len(), SafeEvents::new(events, block_ids))
 }
 
 fn to_html<'a>(source_len: usize, events: impl Iterator<Item = Event<'a>>) -> String {
@@ -131,9 +140,20 @@ impl<'a, I: Iterator<Item = Event<'a>>> Iterator for SafeEvents<'_, I> {
 /// - a heading left with nothing under it, and a list left with no items.
 ///
 /// The n-th code block kept becomes the placeholder for its own `block_ids` entry.
-pub fn audience_html(markdown: &str, block_ids: &[String], redactor: &Redactor) -> String {
+///
+/// `item_step`: the markdown is a list item that is a step, whose plain nested
+/// bullets are the presenter's notes (as the parser reads them).
+fn render_for_audience(
+    markdown: &str,
+    block_ids: &[String],
+    redactor: &Redactor,
+    item_step: bool,
+) -> String {
     let tree = parse_tree(markdown, &LineIndex::new(markdown));
     let mut cut = Cut::default();
+    if item_step {
+        cut.item_step_notes(&tree);
+    }
     cut.nodes(&tree.children, None);
     let mut kept = Vec::new();
     cut.kept_blocks(&tree, false, &mut 0, &mut kept);
@@ -171,7 +191,7 @@ pub fn audience_html(markdown: &str, block_ids: &[String], redactor: &Redactor) 
 }
 
 impl Step {
-    /// This step as the audience window shows it: [`audience_html`] of its Markdown
+    /// This step as the audience window shows it: [`render_for_audience`] of its Markdown
     /// (nothing at all when the step's own section is presenter content, as
     /// "Presentation Tips"), and the indices into `blocks` of the blocks it holds a
     /// placeholder for. (Text never reads as a placeholder: it is escaped.)
@@ -187,7 +207,7 @@ impl Step {
         // Opaque block ids: a block's own id is a slug of its name or of the step's
         // title, which may hold what `redact` masks.
         let ids: Vec<String> = (0..self.blocks.len()).map(|i| format!("b{i}")).collect();
-        let html = audience_html(&self.markdown, &ids, redactor);
+        let html = render_for_audience(&self.markdown, &ids, redactor, self.from_list_item);
         let kept = (0..ids.len())
             .filter(|&i| html.contains(&placeholder(&ids[i])))
             .collect();
@@ -198,7 +218,14 @@ impl Step {
 fn is_presenter(label: Option<Label>) -> bool {
     matches!(
         label,
-        Some(Label::Notes(_) | Label::Questions | Label::Pitch | Label::Expected)
+        Some(
+            Label::Notes(_)
+                | Label::Questions
+                | Label::Pitch
+                | Label::Expected
+                | Label::Spoken
+                | Label::Timing
+        )
     )
 }
 
@@ -263,6 +290,28 @@ struct Cut {
 }
 
 impl Cut {
+    /// The bullets nested in a step's own list item that hold no code: its notes.
+    fn item_step_notes(&mut self, tree: &Node) {
+        let items = tree
+            .children
+            .iter()
+            .filter(|n| matches!(n.kind, NodeKind::List(_)))
+            .flat_map(|list| &list.children);
+        for item in items {
+            for bullet in item
+                .sublists()
+                .filter(|l| l.kind == NodeKind::List(None))
+                .flat_map(|l| &l.children)
+            {
+                let mut code = false;
+                bullet.walk(&mut |n| code |= matches!(n.kind, NodeKind::Code { .. }));
+                if !code {
+                    self.cut(bullet);
+                }
+            }
+        }
+    }
+
     fn cut(&mut self, node: &Node) {
         self.blocks.push((node.range.clone(), node.kind.clone()));
     }
@@ -384,8 +433,11 @@ impl Cut {
                 }
                 any
             }
+            // A quote that is not the pitch holds words to say (the parser's
+            // notes): only its code blocks stay.
             NodeKind::BlockQuote => {
-                !looks_like_pitch(&node.own_text()) && self.nodes(&node.children, context)
+                !looks_like_pitch(&node.own_text())
+                    && self.nodes(&node.children, context.or(Some(Label::Spoken)))
             }
             NodeKind::Table => !presenter_table(node),
             NodeKind::Html => !node.literal.trim_start().starts_with("<!--"),
@@ -531,7 +583,7 @@ fn redact_cow<'a>(text: CowStr<'a>, redactor: &Redactor) -> CowStr<'a> {
 fn placeholder(block_id: &str) -> String {
     format!(
         "<div class=\"cue-block\" data-block=\"{}\"></div>",
-        escape(block_id)
+        escape_html(block_id)
     )
 }
 
@@ -549,7 +601,8 @@ fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
     }
 }
 
-fn escape(text: &str) -> String {
+/// `text` safe in HTML text and in quoted attribute values.
+pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -562,6 +615,12 @@ fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// [`render_for_audience`] of Markdown that is not a list-item step.
+#[cfg(test)]
+fn audience_html(markdown: &str, block_ids: &[String], redactor: &Redactor) -> String {
+    render_for_audience(markdown, block_ids, redactor, false)
 }
 
 #[cfg(test)]

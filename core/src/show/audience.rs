@@ -59,7 +59,7 @@ impl AudienceView {
     /// The audience's view of `runbook`, every string masked with its front matter's
     /// `redact` patterns.
     pub fn of(runbook: &Runbook) -> Self {
-        let redactor = Redactor::new(&runbook.front_matter.redact);
+        let redactor = Redactor::for_runbook(runbook);
         Self {
             title: redact(&redactor, &runbook.title),
             steps: runbook
@@ -99,7 +99,7 @@ impl AudienceBlock {
             id: format!("b{index}"),
             lang: block.lang.as_deref().map(|l| redact(redactor, l)),
             kind: block.kind,
-            source: redact(redactor, &block.source),
+            source: redact(redactor, &block.display),
         }
     }
 }
@@ -109,8 +109,8 @@ fn redact(redactor: &Redactor, text: &str) -> String {
 }
 
 /// The terminals a step's runnable blocks run or type in, in first-use order: per
-/// block its commands' terminals, else its own terminal, else `main` (the UI's
-/// `blockTerminals`).
+/// block its commands' terminals and its input lines' targets, else its own
+/// terminal, else `main` (the UI's `blockTerminals`).
 fn step_terminals(step: &Step) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for block in step.blocks.iter().filter(|b| b.kind != BlockKind::Shown) {
@@ -118,6 +118,7 @@ fn step_terminals(step: &Step) -> Vec<String> {
             .commands
             .iter()
             .map(|c| c.terminal.as_str())
+            .chain(block.input.iter().filter_map(|l| l.target.as_deref()))
             .filter(|t| !t.is_empty())
             .collect();
         if names.is_empty() {

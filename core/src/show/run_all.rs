@@ -3,15 +3,16 @@
 //! with the expectations that quote output checked against what the step printed.
 
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use crate::probe::ServiceStatus;
 use crate::record::manifest::ExpectationCheck;
+use crate::record::redact::Redactor;
 use crate::runbook::{BlockKind, Runbook, Step};
-use crate::show::gate;
-use crate::terminal::{StepOutcome, StepRequest, StepStatus, TerminalManager};
+use crate::show::block::{self, is_failure, Quietly, TypingPolicy};
+use crate::terminal::{ReadyBy, StepOutcome, StepStatus, TerminalManager};
 
 /// Which steps to run.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +25,9 @@ pub struct Selection {
     pub fail_fast: bool,
     /// Leave the terminals open at the end (the app's, which the window shows).
     pub keep_terminals: bool,
+    /// Type commands that have a `typing` speed at that speed (`typing: keys` at
+    /// [`crate::terminal::REHEARSAL_CPS`]); otherwise everything is pasted at once.
+    pub typing: bool,
 }
 
 /// What happened to one block.
@@ -55,6 +59,39 @@ pub struct StepResult {
     pub blocks: Vec<BlockResult>,
 }
 
+impl StepResult {
+    /// Masks what the step's output can reach in its result: its message (a hidden
+    /// setup line's output, a probe's answer at a gate), and each outcome's message,
+    /// its commands' output, and what made it ready (a line it printed, its prompt). Everything that shows
+    /// or stores a result (the CLI's report, the manifest, the app) gets it masked.
+    pub fn redact(&mut self, redactor: &Redactor) {
+        if redactor.is_empty() {
+            return;
+        }
+        let mask = |text: &mut String| *text = redactor.redact_string(text);
+        if let Some(m) = &mut self.message {
+            mask(m);
+        }
+        for e in &mut self.expectations {
+            mask(&mut e.expected);
+        }
+        for outcome in self.blocks.iter_mut().flat_map(|b| &mut b.outcomes) {
+            if let Some(m) = &mut outcome.message {
+                mask(m);
+            }
+            for command in &mut outcome.commands {
+                mask(&mut command.command);
+                mask(&mut command.output);
+            }
+            if let Some(ReadyBy::Expect(t) | ReadyBy::Line(t) | ReadyBy::Prompt(t)) =
+                &mut outcome.ready_by
+            {
+                mask(t);
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
@@ -68,13 +105,6 @@ impl Report {
     pub fn failed(&self) -> usize {
         self.steps.iter().filter(|s| is_failure(s.status)).count()
     }
-}
-
-fn is_failure(status: StepStatus) -> bool {
-    matches!(
-        status,
-        StepStatus::Failed | StepStatus::TimedOut | StepStatus::Stopped
-    )
 }
 
 /// Why a selection names no step.
@@ -160,7 +190,8 @@ pub fn run_all(
     for index in select(runbook, selection)? {
         let step = &runbook.steps[index];
         progress.step_started(step);
-        let result = run_step(runbook, index, manager, &mut progress);
+        let mut result = run_step(runbook, index, manager, selection, &mut progress);
+        result.redact(&Redactor::for_step(runbook, step));
         progress.step_finished(step, &result);
         let stop = selection.fail_fast && is_failure(result.status);
         steps.push(result);
@@ -177,6 +208,7 @@ pub fn run_all(
         leftover_processes: if selection.keep_terminals {
             0
         } else {
+            settle(manager);
             manager.close_all()
         },
     })
@@ -186,37 +218,32 @@ fn run_step(
     runbook: &Runbook,
     index: usize,
     manager: &TerminalManager,
+    selection: &Selection,
     progress: &mut impl Progress,
 ) -> StepResult {
     let step = &runbook.steps[index];
     let started = Instant::now();
+    let typing = if selection.typing {
+        TypingPolicy::Unattended
+    } else {
+        TypingPolicy::FullSpeed
+    };
     let mut blocks = Vec::new();
     let mut terminals = Vec::new();
+    let text_before = text_positions(manager);
     for block in runnable_blocks(step) {
-        let mut outcomes = Vec::new();
-        match gate::pass(runbook, block, &AtomicBool::new(false), |_| {}) {
-            Ok(statuses) => progress.services_up(&statuses),
-            Err(why) => {
-                outcomes.push(gate_failed(block, &why.to_string()));
-                blocks.push(BlockResult {
-                    block: block.id.clone(),
-                    line: block.line,
-                    outcomes,
-                });
-                continue;
+        let cancel = AtomicBool::new(false);
+        let report = block::run_block(manager, runbook, step, block, typing, &cancel, &Quietly);
+        let outcomes = match &report.gate {
+            Ok(statuses) => {
+                progress.services_up(statuses);
+                report.outcomes
             }
-        }
-        for request in StepRequest::from_block(&gate::gated_block(block)) {
-            if !terminals.contains(&request.terminal) {
-                terminals.push(request.terminal.clone());
-            }
-            let outcome = manager
-                .run(&request)
-                .unwrap_or_else(|e| could_not_run(&request, &e.to_string()));
-            let failed = is_failure(outcome.status);
-            outcomes.push(outcome);
-            if failed {
-                break;
+            Err(why) => vec![block::gate_failed(block, &why.to_string())],
+        };
+        for o in &outcomes {
+            if !terminals.contains(&o.terminal) {
+                terminals.push(o.terminal.clone());
             }
         }
         blocks.push(BlockResult {
@@ -229,7 +256,26 @@ fn run_step(
     let last_failure = outcomes.clone().rfind(|o| is_failure(o.status));
     let last = outcomes.next_back();
     let deciding = last_failure.or(last);
-    let expectations = check_expectations(step, &blocks, &terminals, manager);
+    let failed = deciding.is_some_and(|o| is_failure(o.status));
+    let expectations = if failed {
+        check_expectations(step, &blocks, &text_before, manager)
+    } else {
+        await_expectations(step, &blocks, &text_before, manager)
+    };
+    let message = deciding.and_then(|o| o.message.clone()).or_else(|| {
+        let ready: Vec<String> = blocks
+            .iter()
+            .flat_map(|b| &b.outcomes)
+            .filter_map(|o| {
+                Some(format!(
+                    "{}: {}",
+                    o.terminal,
+                    o.ready_by.as_ref()?.describe()
+                ))
+            })
+            .collect();
+        (!ready.is_empty()).then(|| ready.join(" · "))
+    });
     StepResult {
         number: index + 1,
         id: step.id.clone(),
@@ -243,47 +289,75 @@ fn run_step(
             (met, expectations.len())
         }),
         expectations,
-        message: deciding.and_then(|o| o.message.clone()),
+        message,
         blocks,
     }
 }
 
-/// A block whose services never came up: timed out at its gate, nothing typed.
-fn gate_failed(block: &crate::runbook::CodeBlock, why: &str) -> StepOutcome {
-    StepOutcome {
-        terminal: block.terminal.clone(),
-        status: StepStatus::TimedOut,
-        exit_code: None,
-        duration_ms: block.wait_for.as_ref().map_or(0, |w| w.timeout_ms),
-        commands: Vec::new(),
-        expectation_met: None,
-        ready_by: None,
-        message: Some(why.to_string()),
+/// Before the terminals close, what the programs still print (a node catching up,
+/// a server's last log line) is given this long to stop...
+const SETTLE_QUIET: Duration = Duration::from_millis(300);
+/// ...but no longer than this in all.
+const SETTLE_MAX: Duration = Duration::from_secs(3);
+
+/// Waits until every terminal has been quiet for [`SETTLE_QUIET`] (at most
+/// [`SETTLE_MAX`]), so the recording ends with what was on the screens.
+fn settle(manager: &TerminalManager) {
+    let deadline = Instant::now() + SETTLE_MAX;
+    let sessions: Vec<_> = manager
+        .names()
+        .iter()
+        .filter_map(|n| manager.get(n))
+        .collect();
+    while Instant::now() < deadline {
+        let busiest = sessions.iter().map(|s| s.quiet_for()).min();
+        match busiest {
+            Some(quiet) if quiet < SETTLE_QUIET => std::thread::sleep(SETTLE_QUIET - quiet),
+            _ => return,
+        }
     }
 }
 
-fn could_not_run(request: &StepRequest, why: &str) -> StepOutcome {
-    StepOutcome {
-        terminal: request.terminal.clone(),
-        status: StepStatus::Failed,
-        exit_code: None,
-        duration_ms: 0,
-        commands: Vec::new(),
-        expectation_met: None,
-        ready_by: None,
-        message: Some(format!(
-            "could not run in terminal `{}`: {why}",
-            request.terminal
-        )),
+/// How long a step's "You should see …" texts are waited for once its blocks are
+/// done or ready: a leader is elected a moment after the nodes listen, and the
+/// recording should show it within the step.
+const EXPECTATION_WAIT: Duration = Duration::from_secs(5);
+const EXPECTATION_POLL: Duration = Duration::from_millis(100);
+
+/// [`check_expectations`], looked at again until all are met or
+/// [`EXPECTATION_WAIT`] has passed.
+fn await_expectations(
+    step: &Step,
+    blocks: &[BlockResult],
+    text_before: &[(String, usize)],
+    manager: &TerminalManager,
+) -> Vec<ExpectationCheck> {
+    let deadline = Instant::now() + EXPECTATION_WAIT;
+    loop {
+        let checks = check_expectations(step, blocks, text_before, manager);
+        if checks.iter().all(|c| c.met) || Instant::now() >= deadline {
+            return checks;
+        }
+        std::thread::sleep(EXPECTATION_POLL);
     }
+}
+
+/// Where each started terminal's text ends: what a step prints comes after.
+fn text_positions(manager: &TerminalManager) -> Vec<(String, usize)> {
+    manager
+        .names()
+        .into_iter()
+        .filter_map(|name| Some((name.clone(), manager.get(&name)?.text_end())))
+        .collect()
 }
 
 /// Expectations that quote output, looked for in what the step's commands printed
-/// and in the recent screen text of the terminals it used (answers to input lines).
+/// and in what every terminal printed while the step ran (answers to input lines,
+/// a node that became leader in another terminal).
 fn check_expectations(
     step: &Step,
     blocks: &[BlockResult],
-    terminals: &[String],
+    text_before: &[(String, usize)],
     manager: &TerminalManager,
 ) -> Vec<ExpectationCheck> {
     let wanted: Vec<&str> = step
@@ -303,8 +377,14 @@ fn check_expectations(
         seen.push_str(&command.output);
         seen.push('\n');
     }
-    for session in terminals.iter().filter_map(|t| manager.get(t)) {
-        seen.push_str(&session.recent_text());
+    for name in manager.names() {
+        let from = text_before
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(0, |(_, at)| *at);
+        if let Some(session) = manager.get(&name) {
+            seen.push_str(&session.text_since(from));
+        }
     }
     wanted
         .iter()

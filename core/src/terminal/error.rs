@@ -37,6 +37,8 @@ pub enum TerminalError {
     InvalidPattern { pattern: String, reason: String },
     #[error("the step has nothing to run")]
     EmptyStep,
+    #[error("nothing has run in terminal `{0}` yet: there is no command to restart")]
+    NothingToRestart(String),
 }
 
 /// Result alias of the terminal engine.

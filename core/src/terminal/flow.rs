@@ -102,6 +102,13 @@ impl FlowControl {
         self.update(&mut st);
     }
 
+    /// The pipeline kept `n` bytes from every consumer (hidden setup output): none owe them.
+    pub fn on_discarded(&self, n: usize) {
+        let mut st = self.lock();
+        st.queued = st.queued.saturating_sub(n);
+        self.update(&mut st);
+    }
+
     /// `n` bytes that did not come from the PTY (a recording played back) were
     /// handed to every consumer: acknowledging ones owe them too.
     pub fn on_injected(&self, n: usize) {

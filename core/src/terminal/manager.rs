@@ -7,6 +7,7 @@ use super::error::Result;
 use super::runner::StopOutcome;
 use super::session::{Session, SessionOptions};
 use super::step::{StepOutcome, StepRequest};
+use super::tracker::ShellState;
 
 /// Called with each terminal the manager starts, before its shell's first prompt
 /// (a recorder attaches its sink there, so the recording misses nothing).
@@ -47,14 +48,37 @@ impl TerminalManager {
     }
 
     /// The terminal `name`, started (and waited for at its first prompt) if needed.
-    /// A terminal whose shell has exited is replaced by a new one.
+    /// A terminal whose shell has exited is replaced by a new one. Terminals start
+    /// side by side: the wait for a first prompt holds no lock.
     pub fn session(&self, name: &str) -> Result<Arc<Session>> {
-        let mut sessions = self.lock();
-        if let Some(s) = sessions.get(name) {
-            if !s.shared.tracker.lock().is_gone() {
-                return Ok(Arc::clone(s));
+        let session = {
+            let mut sessions = self.lock();
+            match sessions.get(name) {
+                Some(s) if !s.shared.tracker.lock().is_gone() => Arc::clone(s),
+                _ => {
+                    let session = self.spawn(name)?;
+                    sessions.insert(name.to_string(), Arc::clone(&session));
+                    session
+                }
+            }
+        };
+        if session.state() == ShellState::Starting {
+            // Not "at a prompt now": another thread may type a step the moment the
+            // first prompt shows.
+            if let Err(e) = session.wait_started(self.defaults.timeouts.startup) {
+                // A shell that never showed a prompt is no terminal: the next
+                // request starts a fresh one.
+                self.lock()
+                    .retain(|n, s| !(n == name && Arc::ptr_eq(s, &session)));
+                session.close();
+                return Err(e);
             }
         }
+        Ok(session)
+    }
+
+    /// Starts terminal `name` and gives it to the start hook (before its first prompt).
+    fn spawn(&self, name: &str) -> Result<Arc<Session>> {
         let options = SessionOptions {
             name: name.to_string(),
             ..self.defaults.clone()
@@ -68,8 +92,6 @@ impl TerminalManager {
         if let Some(hook) = hook {
             hook(&session);
         }
-        session.wait_ready(self.defaults.timeouts.startup)?;
-        sessions.insert(name.to_string(), Arc::clone(&session));
         Ok(session)
     }
 
@@ -85,6 +107,13 @@ impl TerminalManager {
     /// Runs a step in its terminal, starting the terminal if needed.
     pub fn run(&self, req: &StepRequest) -> Result<StepOutcome> {
         self.session(&req.terminal)?.run(req)
+    }
+
+    /// Runs the last command of terminal `name` again (see [`Session::restart`]).
+    pub fn restart(&self, name: &str) -> Result<StepOutcome> {
+        self.get(name)
+            .ok_or_else(|| super::error::TerminalError::NothingToRestart(name.to_string()))?
+            .restart()
     }
 
     /// Stops what runs in terminal `name`.

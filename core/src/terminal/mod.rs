@@ -5,9 +5,11 @@
 //!   integration ([`shell_integration`]) so its OSC 133 marks tell where each
 //!   command's output starts and ends and its exit code ([`osc133`], tracker).
 //! - Steps ([`StepRequest`] -> [`StepOutcome`], run by `runner`): commands (one
-//!   bracketed paste each, at a fresh prompt), background long-runners (ready on
-//!   `expect` or timeout), input lines for a running program; Stop escalates
-//!   Ctrl-C -> SIGTERM -> SIGKILL ([`stop`]).
+//!   bracketed paste each at a fresh prompt, or typed visibly by `typing`),
+//!   background long-runners and interactive programs (ready by `readiness`: expect,
+//!   port, an up line, a prompt, quiet output), input lines and control keys for a
+//!   running program, hidden setup lines (muted output); Stop escalates
+//!   Ctrl-C -> SIGTERM -> SIGKILL ([`stop`]); Restart runs the last command again.
 //! - Output: reader thread -> [`batcher`] -> screen model ([`screen`], vt100) +
 //!   [`OutputSink`]s (recorder, UI) + tracker, paced by [`flow`] control.
 //! - [`TerminalManager`]: the named terminals of a runbook; closes them all on drop.
@@ -20,6 +22,7 @@ pub mod flow;
 mod manager;
 pub mod osc133;
 mod pipeline;
+mod readiness;
 mod runner;
 pub mod screen;
 mod session;
@@ -29,17 +32,21 @@ mod step;
 pub mod stop;
 pub mod text;
 mod tracker;
+mod typing;
 
 pub use batcher::BatchLimits;
 pub use error::{Result, TerminalError};
 pub use flow::{FlowLimits, FlowStats};
 pub use manager::{StartHook, TerminalManager};
-pub use runner::StopOutcome;
+pub use readiness::{PROMPT_SETTLE, QUIET};
+pub use runner::{StopOutcome, HIDDEN_SETUP_MARKER};
 pub use screen::{ScreenSnapshot, TermSize};
 pub use session::{Session, SessionOptions, Timeouts};
 pub use shell_integration::ShellKind;
 pub use sink::{Acknowledge, OutputSink, SinkId};
 pub use step::{
-    CommandOutcome, ReadyBy, StepAction, StepOutcome, StepRequest, StepStatus, DEFAULT_TERMINAL,
+    parts_of_block, CommandOutcome, InputItem, ReadyBy, StepAction, StepOutcome, StepRequest,
+    StepStatus, DEFAULT_TERMINAL,
 };
 pub use tracker::ShellState;
+pub use typing::{KEYS_CHUNK, REHEARSAL_CPS};

@@ -8,10 +8,15 @@
 //!
 //! The reader stops reading while [`FlowControl`] says too much is buffered, so
 //! memory stays bounded and nothing is dropped: the child blocks on its writes.
+//!
+//! While [`Shared::muted`] is set (hidden setup lines run), what is read goes to the
+//! OSC 133 scan and the tracker only: the screen model and the sinks never see it.
+//! The flag is read when the bytes are read, so output that came before it was set
+//! is never hidden, and a batch never mixes muted and shown bytes.
 
 use std::io::Read;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -21,9 +26,11 @@ use super::batcher::{BatchLimits, Batcher};
 use super::error::{Result, TerminalError};
 use super::flow::FlowControl;
 use super::osc133::Osc133Scanner;
-use super::screen::{Screen, TermSize};
+use super::screen::{Screen, ScreenSnapshot, TermSize};
 use super::sink::{OutputSink, SinkId};
 use super::tracker::Tracker;
+use crate::record::live_redact::LiveRedactor;
+use crate::record::redact::Redactor;
 
 /// Size of one PTY read.
 const READ_BUF: usize = 64 * 1024;
@@ -32,21 +39,84 @@ const READ_BUF: usize = 64 * 1024;
 /// late-joining window gets a snapshot and then exactly the bytes that follow it.
 pub struct Outputs {
     pub screen: Screen,
+    /// The screen as a masked view shows it, when the terminal's runbook redacts.
+    masked: Option<MaskedScreen>,
     sinks: Vec<(SinkId, Box<dyn OutputSink>)>,
+    /// The redaction set by [`Outputs::redaction`], given to each sink that joins
+    /// after it (a window attached while a masked block runs).
+    redaction: Option<Arc<Redactor>>,
+}
+
+/// A second screen model fed with the output as masked views get it. A view that
+/// attaches late starts from it: what a `{"redact": true}` block printed stays
+/// masked on it after the block ended, which no masking of the plain screen could
+/// tell apart from the rest.
+struct MaskedScreen {
+    live: LiveRedactor,
+    screen: Screen,
+}
+
+impl MaskedScreen {
+    /// Draws the unfinished end of the output that the redaction still holds, as a
+    /// view would after a pause (a secret's possible beginning stays held).
+    fn catch_up(&mut self) {
+        let held = self.live.pause();
+        self.screen.feed(&held);
+    }
 }
 
 impl Outputs {
-    pub fn new(screen: Screen) -> Self {
+    /// `masked`: the patterns to keep a masked screen with (see
+    /// [`crate::terminal::SessionOptions::masked_screen`]).
+    pub fn new(screen: Screen, masked: Option<Arc<Redactor>>) -> Self {
+        let masked = masked.map(|redactor| MaskedScreen {
+            live: LiveRedactor::new(redactor),
+            screen: Screen::new(screen.size(), 0),
+        });
         Self {
             screen,
+            masked,
             sinks: Vec::new(),
+            redaction: None,
         }
+    }
+
+    /// Tells every sink, and those that join later, to mask with `redactor`.
+    pub fn redaction(&mut self, redactor: &Arc<Redactor>) {
+        for (_, sink) in &mut self.sinks {
+            sink.on_redaction(redactor);
+        }
+        if let Some(masked) = &mut self.masked {
+            masked.live.set_redactor(Arc::clone(redactor));
+        }
+        self.redaction = Some(Arc::clone(redactor));
+    }
+
+    /// The screen as a masked view shows it: the masked screen if one is kept, else
+    /// the screen itself (which the caller masks as best it can).
+    pub fn masked_snapshot(&mut self) -> ScreenSnapshot {
+        match &mut self.masked {
+            Some(masked) => {
+                masked.catch_up();
+                masked.screen.snapshot()
+            }
+            None => self.screen.snapshot(),
+        }
+    }
+
+    /// The redaction last set, if any.
+    pub fn current_redaction(&self) -> Option<Arc<Redactor>> {
+        self.redaction.clone()
     }
 
     /// Feeds the screen and every sink. A sink that panics is detached (its id is
     /// returned); the terminal and the other sinks go on.
     pub(crate) fn deliver(&mut self, batch: &[u8], started: Instant) -> Vec<SinkId> {
         self.screen.feed(batch);
+        if let Some(masked) = &mut self.masked {
+            let shown = masked.live.push(batch);
+            masked.screen.feed(&shown);
+        }
         let at = started.elapsed();
         let mut failed = Vec::new();
         self.sinks.retain_mut(|(id, sink)| {
@@ -61,7 +131,10 @@ impl Outputs {
         failed
     }
 
-    pub fn add(&mut self, id: SinkId, sink: Box<dyn OutputSink>) {
+    pub fn add(&mut self, id: SinkId, mut sink: Box<dyn OutputSink>) {
+        if let Some(redactor) = &self.redaction {
+            sink.on_redaction(redactor);
+        }
         self.sinks.push((id, sink));
     }
 
@@ -80,6 +153,10 @@ impl Outputs {
 
     pub fn resize(&mut self, size: TermSize, started: Instant) {
         self.screen.resize(size);
+        if let Some(masked) = &mut self.masked {
+            masked.catch_up();
+            masked.screen.resize(size);
+        }
         let at = started.elapsed();
         for (_, sink) in &mut self.sinks {
             sink.on_resize(size, at);
@@ -94,17 +171,25 @@ pub struct Shared {
     pub flow: FlowControl,
     pub outputs: Mutex<Outputs>,
     pub tracker: Tracker,
+    /// Output read while set reaches neither the screen model nor any sink.
+    pub muted: AtomicBool,
     next_sink: AtomicU64,
 }
 
 impl Shared {
-    pub fn new(name: String, flow: FlowControl, screen: Screen) -> Self {
+    pub fn new(
+        name: String,
+        flow: FlowControl,
+        screen: Screen,
+        masked: Option<Arc<Redactor>>,
+    ) -> Self {
         Self {
             name,
             started: Instant::now(),
             flow,
-            outputs: Mutex::new(Outputs::new(screen)),
+            outputs: Mutex::new(Outputs::new(screen, masked)),
             tracker: Tracker::default(),
+            muted: AtomicBool::new(false),
             next_sink: AtomicU64::new(1),
         }
     }
@@ -125,11 +210,17 @@ fn spawn_named(name: String, f: impl FnOnce() + Send + 'static) -> Result<JoinHa
         .map_err(TerminalError::Thread)
 }
 
+/// One PTY read, and whether output was muted when it was read.
+pub struct Chunk {
+    bytes: Vec<u8>,
+    muted: bool,
+}
+
 /// Starts the reader thread: PTY reads -> `tx`, paced by flow control.
 pub fn spawn_reader(
     shared: Arc<Shared>,
     mut reader: Box<dyn Read + Send>,
-    tx: Sender<Vec<u8>>,
+    tx: Sender<Chunk>,
 ) -> Result<JoinHandle<()>> {
     spawn_named(format!("pty-read-{}", shared.name), move || {
         let mut buf = vec![0u8; READ_BUF];
@@ -138,7 +229,11 @@ pub fn spawn_reader(
                 Ok(0) => break,
                 Ok(n) => {
                     shared.flow.on_read(n);
-                    if tx.send(buf[..n].to_vec()).is_err() {
+                    let chunk = Chunk {
+                        bytes: buf[..n].to_vec(),
+                        muted: shared.muted.load(Ordering::SeqCst),
+                    };
+                    if tx.send(chunk).is_err() {
                         break;
                     }
                 }
@@ -156,7 +251,7 @@ pub fn spawn_reader(
 /// Starts the pipeline thread: batches from `rx` -> screen, sinks, tracker.
 pub fn spawn_pipeline(
     shared: Arc<Shared>,
-    rx: Receiver<Vec<u8>>,
+    rx: Receiver<Chunk>,
     limits: BatchLimits,
 ) -> Result<JoinHandle<()>> {
     spawn_named(format!("pty-out-{}", shared.name), move || {
@@ -170,6 +265,8 @@ struct Pipeline {
     batcher: Batcher,
     scanner: Osc133Scanner,
     marks: Vec<(usize, super::osc133::Mark)>,
+    /// Whether the batch being gathered is muted output.
+    batch_muted: bool,
 }
 
 impl Pipeline {
@@ -179,10 +276,11 @@ impl Pipeline {
             batcher: Batcher::new(limits),
             scanner: Osc133Scanner::new(),
             marks: Vec::new(),
+            batch_muted: false,
         }
     }
 
-    fn run(&mut self, rx: &Receiver<Vec<u8>>) {
+    fn run(&mut self, rx: &Receiver<Chunk>) {
         loop {
             let next = match self.batcher.deadline() {
                 Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
@@ -190,7 +288,11 @@ impl Pipeline {
             };
             match next {
                 Ok(chunk) => {
-                    if self.batcher.push(&chunk, Instant::now()) {
+                    if chunk.muted != self.batch_muted {
+                        self.flush();
+                        self.batch_muted = chunk.muted;
+                    }
+                    if self.batcher.push(&chunk.bytes, Instant::now()) {
                         self.flush();
                     }
                 }
@@ -209,11 +311,15 @@ impl Pipeline {
         }
         self.marks.clear();
         self.scanner.scan(&batch, &mut self.marks);
-        let failed = self.shared.outputs().deliver(&batch, self.shared.started);
-        for id in failed {
-            self.shared.flow.remove_consumer(id.0);
+        if self.batch_muted {
+            self.shared.flow.on_discarded(batch.len());
+        } else {
+            let failed = self.shared.outputs().deliver(&batch, self.shared.started);
+            for id in failed {
+                self.shared.flow.remove_consumer(id.0);
+            }
+            self.shared.flow.on_delivered(batch.len());
         }
-        self.shared.flow.on_delivered(batch.len());
         self.shared.tracker.on_batch(&batch, &self.marks);
     }
 }

@@ -1,27 +1,39 @@
-//! Running steps on a [`Session`]: commands typed as one bracketed paste at a fresh
-//! prompt and followed to their `D` mark, background long-runners followed to
-//! readiness, input lines typed into a running program, and Stop.
+//! Running steps on a [`Session`]: commands typed as one bracketed paste (or
+//! visibly, see `typing`) at a fresh prompt and followed to their `D` mark,
+//! background long-runners and interactive programs followed to readiness (see
+//! `readiness`), input lines and control keys typed into a running program, hidden
+//! setup lines run with their output muted, Stop, and Restart.
 
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 use serde::Serialize;
 
-use crate::runbook::OutputPattern;
+use crate::runbook::{OutputPattern, Typing};
 
 use super::error::{Result, TerminalError};
+use super::readiness::{self, Signals};
 use super::session::Session;
 use super::step::{
-    millis, CommandOutcome, ReadyBy, StepAction, StepOutcome, StepRequest, StepStatus,
+    millis, CommandOutcome, InputItem, ReadyBy, StepAction, StepOutcome, StepRequest, StepStatus,
 };
 use super::stop;
 use super::text::{Matcher, Watch};
 use super::tracker::{Ended, ShellState, TrackState, WaitEnd};
+use super::typing::Typed;
 
 const PASTE_START: &[u8] = b"\x1b[200~";
 const PASTE_END: &[u8] = b"\x1b[201~";
 /// Without a prompt to wait for, an input line waits at most this long for its echo.
 const ECHO_WAIT: Duration = Duration::from_secs(2);
+/// After the last input line, how long its answer (the prompt back) is waited for.
+const ANSWER_WAIT: Duration = Duration::from_secs(10);
+/// Without a prompt, the program waits again once its output is quiet this long.
+const INPUT_SETTLE: Duration = Duration::from_millis(150);
+/// How the marker a hidden setup command leaves in the recording begins.
+pub const HIDDEN_SETUP_MARKER: &str = "hidden setup";
+/// How much of a hidden setup command's output its marker in the recording keeps.
+const HIDDEN_OUTPUT_KEPT: usize = 2048;
 
 /// How Stop ended the running command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -46,10 +58,16 @@ impl Session {
         if let Some(label) = &req.label {
             self.mark(label);
         }
+        if req.types_a_command() {
+            *self.last_run.lock().unwrap_or_else(|e| e.into_inner()) = Some(req.clone());
+        }
         let outcome = match &req.action {
             StepAction::Commands(cmds) => self.run_commands(cmds, req),
-            StepAction::Background(cmd) => self.run_background(cmd, req),
+            StepAction::Background(cmd) | StepAction::Interactive(cmd) => {
+                self.run_long_runner(cmd, req)
+            }
             StepAction::Input { lines, prompt } => self.run_input(lines, prompt.as_deref(), req),
+            StepAction::Hidden(cmds) => self.run_hidden(cmds, req),
         }?;
         if let Some(label) = &req.label {
             self.mark(&format!("{label} ({:?})", outcome.status).to_lowercase());
@@ -66,7 +84,7 @@ impl Session {
         let deadline = self.deadline(req, self.timeouts.step);
         let mut outcomes = Vec::new();
         for cmd in cmds.iter().filter(|c| !c.trim().is_empty()) {
-            let outcome = self.run_command_until(cmd, deadline)?;
+            let outcome = self.run_command_typed(cmd, req.typing, deadline)?;
             let ok = outcome.status == StepStatus::Ok;
             outcomes.push(outcome);
             if !ok {
@@ -99,8 +117,17 @@ impl Session {
     }
 
     fn run_command_until(&self, command: &str, deadline: Instant) -> Result<CommandOutcome> {
+        self.run_command_typed(command, None, deadline)
+    }
+
+    fn run_command_typed(
+        &self,
+        command: &str,
+        typing: Option<Typing>,
+        deadline: Instant,
+    ) -> Result<CommandOutcome> {
         self.wait_at_prompt(deadline)?;
-        let (ended_before, stops_before) = self.submit(command)?;
+        let (ended_before, stops_before) = self.submit_typed(command, typing, deadline)?;
         let started = Instant::now();
         let tracker = &self.shared.tracker;
         let end = tracker.wait_for(deadline, |st| ended_since(st, ended_before));
@@ -162,24 +189,51 @@ impl Session {
         Ok(counts)
     }
 
-    fn run_background(&self, cmd: &str, req: &StepRequest) -> Result<StepOutcome> {
-        let matcher = req.expect.as_ref().map(Matcher::new).transpose()?;
-        let expecting = matcher.is_some();
-        self.wait_at_prompt(Instant::now() + self.timeouts.step)?;
-        let (ended_before, _) = self.submit(cmd)?;
-        let started = Instant::now();
-        let deadline = self.deadline(req, self.timeouts.background);
-        let mut watch: Option<Watch> = None;
-        let waited = self.shared.tracker.wait_for(deadline, |st| {
-            if let Some(e) = ended_since(st, ended_before) {
-                return Some(Err(e));
-            }
-            watch_output(st, &mut watch, matcher.as_ref()).then_some(Ok(()))
+    /// Types `command` as `typing` says (pasted at once without it), then Enter.
+    /// Stopped while typing, it presses no Enter: Stop's Ctrl-C drops the line.
+    fn submit_typed(
+        &self,
+        command: &str,
+        typing: Option<Typing>,
+        deadline: Instant,
+    ) -> Result<(u64, u64)> {
+        let Some(typing) = typing else {
+            return self.submit(command);
+        };
+        let text = command.replace("\r\n", "\n");
+        let text = text.trim_end_matches('\n');
+        let counts = self.shared.tracker.update(|st| {
+            st.submit();
+            (st.ended, st.stops)
         });
+        let stopped = || self.shared.tracker.lock().stops > counts.1;
+        tracing::debug!(terminal = %self.name(), command, ?typing, "typing step visibly");
+        if self.type_visibly(text, typing, deadline, stopped)? == Typed::Done && !stopped() {
+            self.write(b"\r")?;
+        } else if !stopped() {
+            // Out of time before it was typed: drop the line, as Stop would.
+            self.stop();
+        }
+        Ok(counts)
+    }
+
+    /// A background long-runner or an interactive program: typed at a fresh prompt,
+    /// followed until it is ready (see [`readiness`]) and left running.
+    fn run_long_runner(&self, cmd: &str, req: &StepRequest) -> Result<StepOutcome> {
+        let mut signals = Signals::for_request(req)?;
+        let expecting = req.expect.is_some();
+        self.wait_at_prompt(Instant::now() + self.timeouts.step)?;
+        let deadline = self.deadline(req, self.timeouts.background);
+        let (ended_before, _) = self.submit_typed(cmd, req.typing, deadline)?;
+        let started = Instant::now();
+        let ready = self.await_ready(&mut signals, ended_before, deadline);
         let mut outcome = self.outcome(StepStatus::Ready, started);
         outcome.expectation_met = expecting.then_some(true);
-        match waited {
-            Ok(Ok(())) => outcome.ready_by = Some(ReadyBy::Expect),
+        match ready {
+            Ok(Ok(by)) => {
+                tracing::info!(terminal = %self.name(), command = cmd, ready = %by.describe(), "long-runner ready");
+                outcome.ready_by = Some(by);
+            }
             Err(WaitEnd::TimedOut) => {
                 outcome.ready_by = Some(ReadyBy::Timeout);
                 outcome.expectation_met = expecting.then_some(false);
@@ -188,15 +242,127 @@ impl Session {
             Ok(Err(ended)) => {
                 outcome.exit_code = ended.exit_code;
                 outcome.expectation_met = expecting.then_some(false);
-                if ended.exit_code == Some(0) && !expecting {
+                let interactive = matches!(req.action, StepAction::Interactive(_));
+                if ended.exit_code == Some(0) && !expecting && !interactive {
                     outcome.status = StepStatus::Ok;
                 } else {
                     outcome.status = StepStatus::Failed;
-                    outcome.message = Some("exited before it was ready".into());
+                    outcome.message = Some(if interactive {
+                        "exited before it waited for input".into()
+                    } else {
+                        "exited before it was ready".into()
+                    });
                 }
             }
         }
         Ok(outcome)
+    }
+
+    /// Waits for the first readiness signal: the output ones at each batch and
+    /// every [`readiness::POLL`], the ports at each poll. `Ok(Err(_))`: it ended.
+    fn await_ready(
+        &self,
+        signals: &mut Signals,
+        ended_before: u64,
+        deadline: Instant,
+    ) -> std::result::Result<std::result::Result<ReadyBy, Ended>, WaitEnd> {
+        let shell = self.pid();
+        loop {
+            let poll = readiness::next_poll(deadline);
+            let waited = self.shared.tracker.wait_for(poll, |st| {
+                if let Some(e) = ended_since(st, ended_before) {
+                    return Some(Err(e));
+                }
+                signals
+                    .check_output(st, || self.shared.outputs().screen.text_before_cursor())
+                    .map(Ok)
+            });
+            match waited {
+                Err(WaitEnd::TimedOut) => {}
+                other => return other,
+            }
+            let processes = || {
+                self.processes()
+                    .into_iter()
+                    .map(|p| p.pid)
+                    .filter(|p| *p != shell)
+                    .collect()
+            };
+            if let Some(port) = signals.check_ports(processes) {
+                return Ok(Ok(ReadyBy::Port(port)));
+            }
+            if Instant::now() >= deadline {
+                return Err(WaitEnd::TimedOut);
+            }
+        }
+    }
+
+    /// Hidden setup commands: run one after the other with the terminal's output
+    /// muted (the screen, the views and the recording never see them), each noted
+    /// in the recording as a marker with its exit code and output. The output
+    /// reaches the presenter only through the outcome, when one fails.
+    fn run_hidden(&self, cmds: &[String], req: &StepRequest) -> Result<StepOutcome> {
+        let started = Instant::now();
+        let deadline = self.deadline(req, self.timeouts.step);
+        self.wait_at_prompt(deadline)?;
+        self.shared
+            .muted
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let ran = self.run_hidden_muted(cmds, deadline);
+        // Back at a prompt (or given up): what follows is shown again.
+        let _ = self.wait_at_prompt(Instant::now().max(deadline.min(Instant::now() + ECHO_WAIT)));
+        self.shared
+            .muted
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let outcomes = ran?;
+        let mut outcome = self.outcome(StepStatus::Ok, started);
+        if let Some(failed) = outcomes.iter().find(|o| o.status != StepStatus::Ok) {
+            outcome.status = failed.status;
+            outcome.exit_code = failed.exit_code;
+            outcome.message = Some(format!(
+                "hidden setup line `{}` failed (exit {}): {}",
+                failed.command,
+                failed
+                    .exit_code
+                    .map_or_else(|| "none".into(), |c| c.to_string()),
+                failed.output.trim()
+            ));
+        }
+        outcome.commands = outcomes;
+        Ok(outcome)
+    }
+
+    fn run_hidden_muted(&self, cmds: &[String], deadline: Instant) -> Result<Vec<CommandOutcome>> {
+        let mut outcomes = Vec::new();
+        for cmd in cmds.iter().filter(|c| !c.trim().is_empty()) {
+            let outcome = self.run_command_until(cmd, deadline)?;
+            self.mark(&hidden_marker(&outcome));
+            let ok = outcome.status == StepStatus::Ok;
+            outcomes.push(outcome);
+            if !ok {
+                break;
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Runs the last command run in this terminal again (a restarted node, a
+    /// reconnected client), stopping what runs first. Typed at once, never on keys.
+    pub fn restart(&self) -> Result<StepOutcome> {
+        let last = self
+            .last_run
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(|| TerminalError::NothingToRestart(self.name().to_string()))?;
+        if self.state() == ShellState::Running {
+            self.stop();
+        }
+        let mut again = last;
+        again.typing = None;
+        again.label = again.label.map(|l| format!("{l} (restarted)"));
+        tracing::info!(terminal = %self.name(), "restarting the last command");
+        self.run(&again)
     }
 
     fn outcome(&self, status: StepStatus, started: Instant) -> StepOutcome {
@@ -214,7 +380,7 @@ impl Session {
 
     fn run_input(
         &self,
-        lines: &[String],
+        lines: &[InputItem],
         prompt: Option<&str>,
         req: &StepRequest,
     ) -> Result<StepOutcome> {
@@ -229,7 +395,18 @@ impl Session {
         };
         let mut outcome = self.outcome(StepStatus::Ok, started);
         let mut typed_at = None;
-        for line in lines {
+        for item in lines {
+            let line = match item {
+                InputItem::Control(key) => {
+                    let ended = self.send_control(*key, ended_before);
+                    if !ended && *key == 'c' {
+                        outcome.message = Some("still running after Ctrl-C".into());
+                    }
+                    typed_at = None;
+                    continue;
+                }
+                InputItem::Line(line) => line,
+            };
             if let Err(e) = self.await_line_turn(prompt, typed_at, ended_before, deadline) {
                 outcome.status = e.0;
                 outcome.message = Some(e.1);
@@ -238,12 +415,40 @@ impl Session {
             typed_at = Some(self.type_line(line)?);
         }
         if let (StepStatus::Ok, Some(typed_at)) = (outcome.status, typed_at) {
-            let echo_deadline = deadline.min(Instant::now() + ECHO_WAIT);
-            self.await_echo(typed_at, ended_before, echo_deadline);
+            // The answer to the last line: the program waits again (its prompt is
+            // back), or at least echoed and went quiet.
+            let soon = deadline.min(Instant::now() + ANSWER_WAIT);
+            if self
+                .await_line_turn(prompt, Some(typed_at), ended_before, soon)
+                .is_err()
+            {
+                self.await_echo(typed_at, ended_before, soon);
+            }
             outcome.expectation_met = self.await_expect(req.expect.as_ref(), from, deadline)?;
         }
         outcome.duration_ms = millis(started.elapsed());
         Ok(outcome)
+    }
+
+    /// Sends a control key (`^C`: 'c'). For Ctrl-C and Ctrl-\\, waits (up to the
+    /// stop grace) for the program to end; returns whether it ended.
+    fn send_control(&self, key: char, ended_before: u64) -> bool {
+        let byte = match key {
+            '\\' => 0x1c,
+            k if k.is_ascii_alphabetic() => (k.to_ascii_lowercase() as u8) - b'a' + 1,
+            _ => return false,
+        };
+        if self.write(&[byte]).is_err() {
+            return false;
+        }
+        if !matches!(key, 'c' | '\\' | 'd') {
+            return true;
+        }
+        let grace = Instant::now() + self.timeouts.stop_grace;
+        self.shared
+            .tracker
+            .wait_for(grace, |st| ended_since(st, ended_before))
+            .is_ok()
     }
 
     /// Types one line and Enter; returns the count of output batches before it.
@@ -266,7 +471,9 @@ impl Session {
         deadline: Instant,
     ) -> std::result::Result<(), (StepStatus, String)> {
         if let (None, Some(t)) = (prompt, typed_at) {
-            self.await_echo(t, ended_before, deadline.min(Instant::now() + ECHO_WAIT));
+            let soon = deadline.min(Instant::now() + ECHO_WAIT);
+            self.await_echo(t, ended_before, soon);
+            self.await_quiet(INPUT_SETTLE, soon);
         }
         let want = prompt.map(str::trim_end);
         let waited = self.shared.tracker.wait_for(deadline, |st| {
@@ -301,6 +508,18 @@ impl Session {
         });
     }
 
+    /// Waits until no output came for `quiet` (or `deadline` passes).
+    fn await_quiet(&self, quiet: Duration, deadline: Instant) {
+        loop {
+            let last = self.shared.tracker.lock().last_output;
+            let since = last.map_or(quiet, |t| t.elapsed());
+            if since >= quiet || Instant::now() >= deadline {
+                return;
+            }
+            std::thread::sleep((quiet - since).min(deadline - Instant::now()));
+        }
+    }
+
     /// Waits for `expect` in the output since `from`; `None` without `expect`.
     fn await_expect(
         &self,
@@ -322,6 +541,7 @@ impl Session {
     /// Stops the running command: Ctrl-C, then SIGTERM, then SIGKILL to the
     /// foreground process group, each given [`super::Timeouts::stop_grace`].
     pub fn stop(&self) -> StopOutcome {
+        self.keys.abort();
         let (ended_before, shell) = self.shared.tracker.update(|st| {
             st.stops += 1;
             (st.ended, st.shell)
@@ -373,16 +593,22 @@ fn status_of(ended: &Ended, stopped: bool) -> StepStatus {
     }
 }
 
-/// Checks a background step's output (from its `C` mark on, so the typed command's
-/// own echo never counts) for its expectation.
-fn watch_output(st: &TrackState, watch: &mut Option<Watch>, matcher: Option<&Matcher>) -> bool {
-    let Some(matcher) = matcher else {
-        return false;
-    };
-    if st.shell != ShellState::Running {
-        return false;
+/// The marker a hidden setup command leaves in the recording instead of its output.
+fn hidden_marker(outcome: &CommandOutcome) -> String {
+    let mut output = outcome.output.trim().to_string();
+    if output.len() > HIDDEN_OUTPUT_KEPT {
+        let mut cut = HIDDEN_OUTPUT_KEPT;
+        while !output.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        output.truncate(cut);
+        output.push('…');
     }
-    watch
-        .get_or_insert_with(|| Watch::new(matcher.clone(), st.output_from))
-        .check(&st.text)
+    let exit = outcome
+        .exit_code
+        .map_or_else(|| "none".into(), |c| c.to_string());
+    format!(
+        "{HIDDEN_SETUP_MARKER} (exit {exit}): {}\n{output}",
+        outcome.command
+    )
 }

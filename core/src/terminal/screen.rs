@@ -116,6 +116,12 @@ impl Screen {
             .unwrap_or_default()
     }
 
+    /// Every visible cell (text, colours, attributes, wide characters) and the
+    /// cursor: what a terminal snapshot draws.
+    pub fn cells(&self) -> crate::capture::snapshot::Cells {
+        crate::capture::snapshot::Cells::from_vt(self.parser.screen())
+    }
+
     pub fn snapshot(&self) -> ScreenSnapshot {
         let screen = self.parser.screen();
         ScreenSnapshot {

@@ -18,8 +18,11 @@ use super::pipeline::{spawn_pipeline, spawn_reader, Shared};
 use super::screen::{Screen, ScreenSnapshot, TermSize};
 use super::shell_integration::{Integration, ShellKind};
 use super::sink::{Acknowledge, OutputSink, SinkId};
+use super::step::StepRequest;
 use super::stop::{self, ProcessInfo};
 use super::tracker::{ShellState, WaitEnd};
+use super::typing::KeyFeed;
+use crate::record::redact::Redactor;
 
 /// Time limits of a terminal's steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +69,11 @@ pub struct SessionOptions {
     pub batch: BatchLimits,
     pub flow: FlowLimits,
     pub timeouts: Timeouts,
+    /// Keep a second screen model masked with these patterns (and with those of
+    /// [`Session::set_redaction`] as they change): what a masked view attaching late
+    /// starts from ([`Session::attach_masked`]), and what snapshots of a masked
+    /// terminal show. `None`: the runbook redacts nothing.
+    pub masked_screen: Option<Arc<Redactor>>,
 }
 
 impl Default for SessionOptions {
@@ -82,6 +90,7 @@ impl Default for SessionOptions {
             batch: BatchLimits::default(),
             flow: FlowLimits::default(),
             timeouts: Timeouts::default(),
+            masked_screen: None,
         }
     }
 }
@@ -105,6 +114,10 @@ pub struct Session {
     threads: Mutex<Vec<JoinHandle<()>>>,
     closed: AtomicBool,
     pub(crate) timeouts: Timeouts,
+    /// Key presses for a command typed on keys (`typing: keys`).
+    pub(crate) keys: KeyFeed,
+    /// The last command run here (not input, not hidden setup): what Restart runs.
+    pub(crate) last_run: Mutex<Option<StepRequest>>,
     _integration: Integration,
 }
 
@@ -175,6 +188,7 @@ impl Session {
             options.name.clone(),
             FlowControl::new(options.flow),
             Screen::new(options.size, options.scrollback),
+            options.masked_screen.clone(),
         ));
         let session = Self {
             shared: Arc::clone(&shared),
@@ -184,6 +198,8 @@ impl Session {
             threads: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
             timeouts: options.timeouts,
+            keys: KeyFeed::default(),
+            last_run: Mutex::new(None),
             _integration: integration,
         };
         session.start_threads(reader, child, options.batch)?;
@@ -221,6 +237,28 @@ impl Session {
     /// Waits for the shell's first prompt (or its next one).
     pub fn wait_ready(&self, timeout: Duration) -> Result<()> {
         self.wait_at_prompt(Instant::now() + timeout)
+    }
+
+    /// Waits until the shell has shown its first prompt, whatever it does since (a
+    /// step another thread typed may already run): the terminal is usable.
+    pub fn wait_started(&self, timeout: Duration) -> Result<()> {
+        let started = Instant::now();
+        let waited = self
+            .shared
+            .tracker
+            .wait_for(started + timeout, |st| match st.shell {
+                ShellState::Starting => None,
+                ShellState::Exited => Some(Err(self.gone_error())),
+                _ => Some(Ok(())),
+            });
+        match waited {
+            Ok(result) => result,
+            Err(WaitEnd::ShellGone) => Err(self.gone_error()),
+            Err(WaitEnd::TimedOut) => Err(TerminalError::NoPrompt {
+                terminal: self.shared.name.clone(),
+                waited: started.elapsed(),
+            }),
+        }
     }
 
     /// Waits until the shell is at a fresh prompt; fails at once if a program runs.
@@ -289,13 +327,38 @@ impl Session {
     /// Attaches a sink and returns the screen as it is just before the sink's first
     /// batch: a late-joining window draws the snapshot, then the stream.
     pub fn attach(&self, sink: Box<dyn OutputSink>, ack: Acknowledge) -> (SinkId, ScreenSnapshot) {
+        self.join(sink, ack, false)
+    }
+
+    /// [`Session::attach`] for a masked view (`sink` masks what it gets): the screen
+    /// returned is the masked screen ([`SessionOptions::masked_screen`]) if one is
+    /// kept, else the plain one, for the caller to mask.
+    pub fn attach_masked(
+        &self,
+        sink: Box<dyn OutputSink>,
+        ack: Acknowledge,
+    ) -> (SinkId, ScreenSnapshot) {
+        self.join(sink, ack, true)
+    }
+
+    fn join(
+        &self,
+        sink: Box<dyn OutputSink>,
+        ack: Acknowledge,
+        masked: bool,
+    ) -> (SinkId, ScreenSnapshot) {
         let id = self.shared.new_sink_id();
         let mut outputs = self.shared.outputs();
         if ack == Acknowledge::Required {
             self.shared.flow.add_consumer(id.0);
         }
         outputs.add(id, sink);
-        (id, outputs.screen.snapshot())
+        let snapshot = if masked {
+            outputs.masked_snapshot()
+        } else {
+            outputs.screen.snapshot()
+        };
+        (id, snapshot)
     }
 
     pub fn detach(&self, id: SinkId) {
@@ -306,6 +369,19 @@ impl Session {
     /// The consumer `id` has rendered `bytes` more bytes of output.
     pub fn ack(&self, id: SinkId, bytes: usize) {
         self.shared.flow.ack(id.0, bytes);
+    }
+
+    /// From now on every sink that redacts masks this terminal's output with
+    /// `redactor` (a block whose whole output is masked starts, or it ended). Sent
+    /// in order with the output: what the sinks got before is redacted as before.
+    pub fn set_redaction(&self, redactor: &Arc<Redactor>) {
+        self.shared.outputs().redaction(redactor);
+    }
+
+    /// The redaction last set with [`Session::set_redaction`], if any: a window
+    /// attaching late masks the screen it starts from with it.
+    pub fn redaction(&self) -> Option<Arc<Redactor>> {
+        self.shared.outputs().current_redaction()
     }
 
     /// Sends a labelled marker to every sink (a step's start or end, for recordings).
@@ -328,10 +404,31 @@ impl Session {
         self.shared.outputs().screen.snapshot()
     }
 
+    /// The screen as a masked view shows it (see [`Session::attach_masked`]).
+    pub fn masked_snapshot(&self) -> ScreenSnapshot {
+        self.shared.outputs().masked_snapshot()
+    }
+
     /// The last part of the terminal's output as plain text (up to 256 KiB).
     pub fn recent_text(&self) -> String {
         let st = self.shared.tracker.lock();
         st.text.since(0).0.to_string()
+    }
+
+    /// How long the terminal has printed nothing (since it started, if never).
+    pub fn quiet_for(&self) -> Duration {
+        let st = self.shared.tracker.lock();
+        st.last_output.unwrap_or(self.shared.started).elapsed()
+    }
+
+    /// Where the terminal's text ends now: a position for [`Session::text_since`].
+    pub fn text_end(&self) -> usize {
+        self.shared.tracker.lock().text.end()
+    }
+
+    /// The terminal's plain text from position `from` on (what it printed since).
+    pub fn text_since(&self, from: usize) -> String {
+        self.shared.tracker.lock().text.since(from).0.to_string()
     }
 
     pub fn flow_stats(&self) -> FlowStats {

@@ -122,6 +122,9 @@ fn write_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
 
 /// The shell's rc puts this folder first on PATH, after the user's own profile.
 pub const BIN_DIR_VAR: &str = "CUEDECK_BIN_DIR";
+/// The folders a runbook's `PATH: "DIR:$PATH"` puts in front of PATH: the shell's rc
+/// prepends them once its start-up files have set PATH.
+pub const PATH_PREPEND_VAR: &str = "CUEDECK_PATH_PREPEND";
 
 /// The folder holding the `cuedeck` command beside the running program (the app or
 /// the CLI), so runbooks can call `cuedeck demo-service` on a machine where Cuedeck
@@ -159,7 +162,10 @@ else
   [ -r /etc/bash.bashrc ] && . /etc/bash.bashrc
   [ -r ~/.bashrc ] && . ~/.bashrc
 fi
-# Cuedeck's own tools (`cuedeck demo-service`) first, after the profile set PATH.
+# The runbook's `PATH: "DIR:$PATH"`, after the profile set PATH (a login profile
+# rebuilds it); then Cuedeck's own tools (`cuedeck demo-service`) first.
+if [ -n "${CUEDECK_PATH_PREPEND-}" ]; then PATH="$CUEDECK_PATH_PREPEND:$PATH"; fi
+unset CUEDECK_PATH_PREPEND
 if [ -n "${CUEDECK_BIN_DIR-}" ]; then
   case ":$PATH:" in *":$CUEDECK_BIN_DIR:"*) ;; *) PATH="$CUEDECK_BIN_DIR:$PATH" ;; esac
 fi
@@ -204,6 +210,8 @@ const ZSH_RC: &str = r#"# Written by Cuedeck: your own .zshrc, then OSC 133 prom
 ZDOTDIR=${CUEDECK_USER_ZDOTDIR:-$HOME}
 unset CUEDECK_USER_ZDOTDIR CUEDECK_LOGIN
 [[ -r $ZDOTDIR/.zshrc ]] && source $ZDOTDIR/.zshrc
+[[ -n ${CUEDECK_PATH_PREPEND-} ]] && PATH="$CUEDECK_PATH_PREPEND:$PATH"
+unset CUEDECK_PATH_PREPEND
 [[ -n ${CUEDECK_BIN_DIR-} && ":$PATH:" != *":$CUEDECK_BIN_DIR:"* ]] && PATH="$CUEDECK_BIN_DIR:$PATH"
 __cuedeck_status() { local ec=$?; print -n "\e]133;D;${ec}\a"; return $ec }
 __cuedeck_prompt() {

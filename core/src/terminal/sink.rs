@@ -5,9 +5,11 @@
 //! Sinks are called on the terminal's pipeline thread: they must be quick and must
 //! not call back into the session, except [`super::Session::ack`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::screen::TermSize;
+use crate::record::redact::Redactor;
 
 /// Receives a terminal's output. `at` is the time since the terminal started.
 pub trait OutputSink: Send {
@@ -19,6 +21,11 @@ pub trait OutputSink: Send {
 
     /// The terminal was resized.
     fn on_resize(&mut self, _size: TermSize, _at: Duration) {}
+
+    /// From now on the output is to be masked with `redactor` (a block whose output
+    /// is masked whole starts or ends: see [`super::Session::set_redaction`]). Sinks
+    /// that redact (a recording, a redacted view) switch to it; others ignore it.
+    fn on_redaction(&mut self, _redactor: &Arc<Redactor>) {}
 }
 
 /// Any `FnMut(&[u8])` is a sink of output bytes (markers and resizes ignored): the

@@ -2,8 +2,14 @@
 //!
 //! [`TextStripper`] drops escape sequences (CSI, OSC, DCS and friends) and control
 //! characters other than `\n` and `\t`, and decodes UTF-8 across chunk boundaries.
-//! A carriage return not followed by a newline rewinds the current line, as on a
-//! screen: a progress bar leaves its last state, zsh's partial-line mark nothing.
+//! A carriage return or a backspace moves back over the current line, and what
+//! follows overwrites it character by character, as on a screen: a progress bar
+//! leaves its last state, and a line put together by an overwrite
+//! (`printf 'xx-abc\rsk'` shows `sk-abc`) reads as the screen shows it, so a secret
+//! assembled that way is whole in the text and redaction can match it. Erase in line
+//! (`ESC [ K`, `1K`, `2K`) clears as on a screen; other cursor moves are ignored.
+//! A carriage return that a shell mark follows (zsh's partial-line mark) takes the
+//! line back entirely ([`TextStripper::rewind_pending`]).
 //! [`TextWindow`] keeps the last part of that text with absolute positions, so a
 //! step's output and an expectation can be looked up by where they started.
 
@@ -12,6 +18,11 @@ use crate::runbook::OutputPattern;
 use super::error::{Result, TerminalError};
 
 const ESC: u8 = 0x1b;
+const BACKSPACE: u8 = 0x08;
+
+/// Parameter bytes of a CSI sequence kept to tell which erase it is; longer ones
+/// are no erase in line.
+const CSI_PARAMS_KEPT: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -29,9 +40,15 @@ enum State {
 #[derive(Debug)]
 pub struct TextStripper {
     state: State,
+    /// Bytes of a UTF-8 character cut by the end of a chunk.
     plain: Vec<u8>,
-    /// A `\r` was seen; what follows decides between a line end and a rewind.
+    /// The cursor's column (in characters) in the current line, when it was moved
+    /// back from the line's end: what is written next overwrites from there.
+    col: Option<usize>,
+    /// The last thing was a `\r`: a shell mark now takes the line back.
     cr: bool,
+    /// The parameter bytes of the CSI sequence being read.
+    csi: Vec<u8>,
 }
 
 impl Default for TextStripper {
@@ -45,7 +62,9 @@ impl TextStripper {
         Self {
             state: State::Ground,
             plain: Vec::new(),
+            col: None,
             cr: false,
+            csi: Vec::new(),
         }
     }
 
@@ -54,18 +73,18 @@ impl TextStripper {
         let mut i = 0;
         while i < bytes.len() {
             if self.state != State::Ground {
-                self.state = self.in_sequence(bytes[i]);
+                self.state = self.in_sequence(bytes[i], out);
                 i += 1;
                 continue;
             }
-            // Fast path: copy the run of printable bytes at once.
+            // Fast path: the run of printable bytes at once.
             let run = bytes[i..]
                 .iter()
                 .position(|&b| b < 0x20 || b == 0x7f)
                 .unwrap_or(bytes.len() - i);
             if run > 0 {
-                self.settle_cr(false, out);
                 self.plain.extend_from_slice(&bytes[i..i + run]);
+                self.write_plain(out);
                 i += run;
             }
             if let Some(&b) = bytes.get(i) {
@@ -73,17 +92,76 @@ impl TextStripper {
                 i += 1;
             }
         }
-        decode_utf8(&mut self.plain, &mut out.text);
     }
 
-    fn in_sequence(&self, b: u8) -> State {
+    /// The decoded text of `plain` at the cursor: appended at the line's end (the
+    /// common case, decoded straight into the window), or written over what the
+    /// line shows from the cursor on.
+    fn write_plain(&mut self, out: &mut TextWindow) {
+        match self.col {
+            None => {
+                let before = out.text.len();
+                decode_utf8(&mut self.plain, &mut out.text);
+                if out.text.len() != before {
+                    self.cr = false;
+                }
+            }
+            Some(col) => {
+                let mut text = String::new();
+                decode_utf8(&mut self.plain, &mut text);
+                if !text.is_empty() {
+                    self.cr = false;
+                    self.col = out.overwrite(col, &text);
+                }
+            }
+        }
+    }
+
+    fn in_sequence(&mut self, b: u8, out: &mut TextWindow) -> State {
         match self.state {
             State::Ground => State::Ground,
-            State::Esc => escape(b),
-            State::Csi if (0x40..=0x7e).contains(&b) => State::Ground,
-            State::Csi => State::Csi,
+            State::Esc => {
+                let next = escape(b);
+                if next == State::Csi {
+                    self.csi.clear();
+                }
+                next
+            }
+            State::Csi if (0x40..=0x7e).contains(&b) => {
+                if b == b'K' {
+                    self.erase_in_line(out);
+                }
+                State::Ground
+            }
+            State::Csi => {
+                if self.csi.len() <= CSI_PARAMS_KEPT {
+                    self.csi.push(b);
+                }
+                State::Csi
+            }
             State::Osc | State::OscEsc => string_byte(b, State::Osc, State::OscEsc, self.state),
             State::Str | State::StrEsc => string_byte(b, State::Str, State::StrEsc, self.state),
+        }
+    }
+
+    /// `ESC [ K` (to the line's end), `ESC [ 1 K` (from its start to the cursor) or
+    /// `ESC [ 2 K` (all of it). A cleared line keeps no blanks in the text: what is
+    /// written next starts it anew.
+    fn erase_in_line(&mut self, out: &mut TextWindow) {
+        let col = self.col;
+        match self.csi.as_slice() {
+            b"" | b"0" => {
+                if let Some(col) = col {
+                    out.truncate_line(col);
+                }
+                self.col = None;
+            }
+            b"1" => out.blank_line_to(col),
+            b"2" => {
+                out.truncate_line(0);
+                self.col = None;
+            }
+            _ => {}
         }
     }
 
@@ -91,30 +169,36 @@ impl TextStripper {
     fn control(&mut self, b: u8, out: &mut TextWindow) -> State {
         match b {
             ESC => return State::Esc,
-            b'\r' => self.cr = true,
+            b'\r' => {
+                self.col = (!out.line().is_empty()).then_some(0);
+                self.cr = true;
+            }
+            BACKSPACE => {
+                // At the line's start the cursor stays where it is.
+                let at = self.col.unwrap_or_else(|| out.line().chars().count());
+                if at > 0 {
+                    self.col = Some(at - 1);
+                }
+            }
             b'\n' => {
-                self.settle_cr(true, out);
-                self.plain.push(b);
+                self.col = None;
+                self.cr = false;
+                out.text.push('\n');
             }
             b'\t' => {
-                self.settle_cr(false, out);
                 self.plain.push(b);
+                self.write_plain(out);
             }
             _ => {}
         }
         State::Ground
     }
 
-    /// A mark came after a pending `\r`: the shell redraws that line; rewind it.
+    /// A mark came right after a `\r`: the shell redraws that line; take it back.
     pub fn rewind_pending(&mut self, out: &mut TextWindow) {
-        self.settle_cr(false, out);
-    }
-
-    /// Text after a pending `\r`: a newline ends the line; anything else rewinds it.
-    fn settle_cr(&mut self, newline: bool, out: &mut TextWindow) {
-        if std::mem::take(&mut self.cr) && !newline {
-            decode_utf8(&mut self.plain, &mut out.text);
-            out.rewind_line();
+        if std::mem::take(&mut self.cr) {
+            out.truncate_line(0);
+            self.col = None;
         }
     }
 }
@@ -176,7 +260,8 @@ pub struct TextWindow {
     text: String,
     dropped: usize,
     cap: usize,
-    /// How many times the current line was rewound (text taken back).
+    /// How many times text already in the window changed (a line overwritten or
+    /// cut): positions were then reused.
     rewinds: u64,
 }
 
@@ -195,11 +280,59 @@ impl TextWindow {
         &mut self.text
     }
 
-    /// Takes back the text of the current (unfinished) line.
-    fn rewind_line(&mut self) {
-        let start = self.text.rfind('\n').map_or(0, |at| at + 1);
-        if start < self.text.len() {
-            self.text.truncate(start);
+    /// The current (unfinished) line: the text since the last `\n`.
+    fn line(&self) -> &str {
+        &self.text[self.line_start()..]
+    }
+
+    fn line_start(&self) -> usize {
+        self.text.rfind('\n').map_or(0, |at| at + 1)
+    }
+
+    /// The byte offset in `text` of the current line's `col`th character (its end
+    /// if it is shorter).
+    fn line_offset(&self, col: usize) -> usize {
+        let start = self.line_start();
+        self.text[start..]
+            .char_indices()
+            .nth(col)
+            .map_or(self.text.len(), |(i, _)| start + i)
+    }
+
+    /// Writes `text` over the current line from character `col` on, past its end
+    /// if longer. Returns the cursor's column after it, `None` at the line's end.
+    fn overwrite(&mut self, col: usize, text: &str) -> Option<usize> {
+        let from = self.line_offset(col);
+        let n = text.chars().count();
+        let to = self.text[from..]
+            .char_indices()
+            .nth(n)
+            .map_or(self.text.len(), |(i, _)| from + i);
+        let at_end = to == self.text.len();
+        if from < to {
+            self.rewinds += 1;
+        }
+        self.text.replace_range(from..to, text);
+        (!at_end).then_some(col + n)
+    }
+
+    /// Cuts the current line at character `col`.
+    fn truncate_line(&mut self, col: usize) {
+        let at = self.line_offset(col);
+        if at < self.text.len() {
+            self.text.truncate(at);
+            self.rewinds += 1;
+        }
+    }
+
+    /// Blanks the current line up to and including the cursor's character (all of
+    /// it when the cursor is at its end).
+    fn blank_line_to(&mut self, col: Option<usize>) {
+        let start = self.line_start();
+        let end = col.map_or(self.text.len(), |c| self.line_offset(c + 1));
+        if start < end {
+            let blanks = " ".repeat(self.text[start..end].chars().count());
+            self.text.replace_range(start..end, &blanks);
             self.rewinds += 1;
         }
     }
@@ -325,6 +458,42 @@ mod tests {
             s.feed(c, &mut out);
         }
         out.text
+    }
+
+    #[test]
+    fn carriage_return_and_backspace_overwrite_as_on_a_screen() {
+        // The line as the screen ends up showing it: a secret put together by an
+        // overwrite is whole in the text.
+        assert_eq!(strip(&[b"xxxx-secret\rsk\n"]), "skxx-secret\n");
+        assert_eq!(
+            strip(&[b"hunter\x1b[1m2\x1b[0mX\x08-value\n"]),
+            "hunter2-value\n"
+        );
+        assert_eq!(strip(&[b"Downloading\rDone\n"]), "Doneloading\n");
+        assert_eq!(strip(&[b"Downloading\r\x1b[KDone\n"]), "Done\n");
+        assert_eq!(strip(&[b"Downloading\x1b[2K\rDone\n"]), "Done\n");
+        assert_eq!(strip(&[b"abcdef\x08\x08\x1b[1K!\n"]), "    !f\n");
+        assert_eq!(
+            strip(&[b"ab\x08\x08\x08c\n"]),
+            "cb\n",
+            "backspace stops at the line's start"
+        );
+        assert_eq!(strip(&[b"\x08\rok\n"]), "ok\n");
+        assert_eq!(
+            strip(&[b"caf\xc3", b"\xa9\r\xc3\xa9\n"]),
+            "\u{e9}af\u{e9}\n"
+        );
+    }
+
+    #[test]
+    fn a_watch_sees_an_overwritten_line_again() {
+        let mut s = TextStripper::new();
+        let mut w = TextWindow::new(1024);
+        let mut watch = Watch::new(Matcher::Text("sk-abc".into()), 0);
+        s.feed(b"xx-abc", &mut w);
+        assert!(!watch.check(&w));
+        s.feed(b"\rsk", &mut w);
+        assert!(watch.check(&w), "{:?}", w.since(0));
     }
 
     #[test]

@@ -151,7 +151,7 @@ pub enum WaitEnd {
 #[derive(Debug)]
 pub struct Tracker {
     state: Mutex<TrackState>,
-    cond: std::sync::Condvar,
+    cond: Condvar,
 }
 
 impl Default for Tracker {
@@ -209,21 +209,32 @@ impl Tracker {
         deadline: Instant,
         mut f: impl FnMut(&TrackState) -> Option<T>,
     ) -> Option<T> {
-        let mut st = self.lock();
-        loop {
-            if let Some(v) = f(&st) {
-                return Some(v);
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return None;
-            }
-            st = self
-                .cond
-                .wait_timeout(st, deadline - now)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|e| e.into_inner().0);
+        wait_on(&self.state, &self.cond, deadline, |st| f(st))
+    }
+}
+
+/// Waits on `cond` until `f` gives `Some` (asked first, then after each wake-up)
+/// or `deadline` passes (`None`). A poisoned lock is taken over: the state a
+/// panicking holder left is still the best answer there is.
+pub(crate) fn wait_on<S, T>(
+    state: &Mutex<S>,
+    cond: &Condvar,
+    deadline: Instant,
+    mut f: impl FnMut(&mut S) -> Option<T>,
+) -> Option<T> {
+    let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        if let Some(v) = f(&mut st) {
+            return Some(v);
         }
+        let now = Instant::now();
+        if now >= deadline {
+            return None;
+        }
+        st = cond
+            .wait_timeout(st, deadline - now)
+            .map(|(g, _)| g)
+            .unwrap_or_else(|e| e.into_inner().0);
     }
 }
 

@@ -14,7 +14,7 @@
 //! Every wait polls the DOM with a deadline; there are no fixed sleeps.
 
 use anyhow::{bail, ensure, Context, Result};
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -104,11 +104,23 @@ pub fn fixture(name: &str) -> PathBuf {
 /// beside a runbook (rehearsals) never lands in the source tree. Returns the folder
 /// (remove it when done) and the copy.
 pub fn tour_copy(test: &str) -> Result<(PathBuf, PathBuf)> {
+    scratch_copy(
+        test,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../runbooks/tour.md"),
+    )
+}
+
+/// A fixture of tests/fixtures/ copied into a fresh folder, as [`tour_copy`].
+pub fn fixture_copy(test: &str, name: &str) -> Result<(PathBuf, PathBuf)> {
+    scratch_copy(test, &fixture(name))
+}
+
+fn scratch_copy(test: &str, source: &Path) -> Result<(PathBuf, PathBuf)> {
     let dir = std::env::temp_dir().join(format!("cuedeck-e2e-{test}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../runbooks/tour.md");
-    let copy = dir.join("tour.md");
-    std::fs::copy(&source, &copy).with_context(|| format!("copying {}", source.display()))?;
+    let name = source.file_name().context("a runbook file")?;
+    let copy = dir.join(name);
+    std::fs::copy(source, &copy).with_context(|| format!("copying {}", source.display()))?;
     Ok((dir, copy))
 }
 
@@ -123,9 +135,39 @@ pub struct App {
     pub name: String,
 }
 
-/// Starts the app on `runbook` through tauri-driver, runs `body`, and always closes the
-/// session (screenshot `NAME-failure.png` first when `body` fails).
+/// Records that the presenter trusts `runbook` as it is now, in the stage's config
+/// folder (`CUEDECK_CONFIG_DIR`, set by xtask so no test writes the user's config),
+/// as accepting its trust sheet in the window does.
+pub fn trust(runbook: &Path) -> Result<()> {
+    let dir = std::env::var_os("CUEDECK_CONFIG_DIR").context(
+        "CUEDECK_CONFIG_DIR is not set: the e2e stage sets it, so that no test writes \
+         the user's own trust decisions",
+    )?;
+    let rb = cuedeck_core::runbook::load(runbook)
+        .with_context(|| format!("loading {}", runbook.display()))?;
+    cuedeck_core::trust::TrustStore::at(Path::new(&dir))
+        .trust(runbook, &cuedeck_core::trust::sheet::digest(&rb))
+        .context("recording the trust")
+}
+
+/// Starts the app on `runbook` (trusted, see [`trust`]) through tauri-driver, runs
+/// `body`, and always closes the session (screenshot `NAME-failure.png` first when
+/// `body` fails).
 pub async fn with_app(
+    env: &Env,
+    name: &str,
+    runbook: &Path,
+    body: impl AsyncFnOnce(&App) -> Result<()>,
+) -> Result<()> {
+    // A runbook that does not load (the tests of the error page) has nothing to trust.
+    if cuedeck_core::runbook::load(runbook).is_ok() {
+        trust(runbook)?;
+    }
+    with_untrusted_app(env, name, runbook, body).await
+}
+
+/// [`with_app`] on a runbook the presenter has not trusted yet.
+pub async fn with_untrusted_app(
     env: &Env,
     name: &str,
     runbook: &Path,
@@ -261,6 +303,45 @@ impl App {
             .click()
             .await
             .with_context(|| format!("clicking {css}"))
+    }
+
+    /// Moves the mouse over the element matching `css` (a hover, as a pointer does).
+    pub async fn hover(&self, css: &str) -> Result<()> {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("finding {css}"))?;
+        let seq = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+            element,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        });
+        within(
+            &format!("hovering {css}"),
+            COMMAND_TIMEOUT,
+            self.client.perform_actions(seq),
+        )
+        .await
+    }
+
+    /// Replaces the text of the field matching `css` by typing `text` into it, key by
+    /// key, as the presenter does.
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let field = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("finding {css}"))?;
+        field
+            .clear()
+            .await
+            .with_context(|| format!("clearing {css}"))?;
+        field
+            .send_keys(text)
+            .await
+            .with_context(|| format!("typing into {css}"))
     }
 
     /// The id of the step the window shows (`null` in JS when none).

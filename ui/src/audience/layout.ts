@@ -1,14 +1,10 @@
-// How the audience window tiles a step's terminals: side by side for two, a 2x2
-// grid for three or four, three across beyond.
+// How the audience window sizes a step's tiled terminals (the tiling itself is
+// shared with the presenter's pane: shared/tiles.ts).
 
 import type { TerminalGrid } from "../shared/model";
+import { tileLayout } from "../shared/tiles";
 
-export function tileLayout(count: number): { columns: number; rows: number } {
-  if (count <= 1) return { columns: 1, rows: 1 };
-  if (count === 2) return { columns: 2, rows: 1 };
-  if (count <= 4) return { columns: 2, rows: 2 };
-  return { columns: 3, rows: Math.ceil(count / 3) };
-}
+export { tileLayout };
 
 /** The gap between tiles and each tile's padding and border, as audience.css draws them. */
 export const TILE_GAP_PX = 10;

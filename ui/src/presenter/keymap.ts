@@ -16,6 +16,8 @@ export const KEYMAP: readonly (readonly [keys: string, does: string])[] = [
   ["T", "start, pause or resume the talk clock"],
   ["Shift+T", "reset the clock (asks first)"],
   ["C", "show or hide the talk clock on the audience screen"],
+  ["R", "the rehearsals: each step's snapshots, and Export backup… (one HTML file that plays offline)"],
+  ["S / Shift+S", "capture the presenter / audience window to a PNG in .cuedeck/captures/ beside the runbook"],
   ["Ctrl+Alt+= / Ctrl+Alt+-", "notes bigger / smaller"],
   ["Ctrl+= / Ctrl+- / Ctrl+0  (in a terminal)", "terminal font bigger / smaller / back"],
   ["Ctrl+O", "open a runbook"],

@@ -16,11 +16,13 @@ import { byId } from "../shared/dom";
 import {
   audienceLeaveFullscreen,
   audienceOpen,
+  captureWindow,
   initialRunbook,
   openRunbook,
   probeAttach,
   probeHide,
   showCommand,
+  terminalTypeKey,
   toOpenError,
   watchRunbook,
 } from "../shared/ipc";
@@ -30,8 +32,10 @@ import { ShowClient } from "../shared/show";
 import { KeymapSheet } from "./keymap";
 import { ShowControls } from "./playback";
 import { PreflightPanel } from "./preflight";
+import { RehearsalView, StepPeek } from "./rehearsals";
+import { TrustGate } from "./trust";
 import { TerminalPane } from "./terminal-pane";
-import { nextToRun, pageKey } from "../shared/terminal-logic";
+import { keyTypingData, nextToRun, pageKey } from "../shared/terminal-logic";
 import { markCurrent, renderError, renderHeader, renderPresenter, renderStep, renderSteps, showDeck } from "./render";
 import { StagePanel } from "./stage";
 import { advanceAction } from "./stage-logic";
@@ -50,18 +54,29 @@ const health = new HealthBar(byId("health"), byId("health-summary") as HTMLButto
   probeHide(name, hidden).catch((e: unknown) => console.error("cannot hide service", name, e));
 });
 const charts = new ChartStrip(byId("charts-section"), byId("charts"), byId("chart-window") as HTMLSelectElement);
+// Nothing of a runbook runs before the presenter trusts it (its trust sheet).
+const trustGate = new TrustGate((message) => controls.say(message));
 const controls = new ShowControls(
   pane,
   () => state.runbook?.steps[state.current] ?? null,
   () => state.runbook?.steps ?? [],
   () => show.state,
   command,
+  () => trustGate.ensure(),
 );
 pane.onStatus = () => controls.render();
+pane.onSay = (message) => controls.say(message);
 const preflight = new PreflightPanel(
   byId("preflight-button") as HTMLButtonElement,
   byId("preflight"),
   byId("preflight-list"),
+  () => state.runbook?.checklist ?? [],
+  async (blockId) => {
+    const block = state.runbook?.steps.flatMap((s) => s.blocks).find((b) => b.id === blockId);
+    if (!block || !(await trustGate.ensure())) return null;
+    await pane.run(block);
+    return pane.statuses.get(blockId) ?? null;
+  },
 );
 const stage = new StagePanel(
   () => void command({ kind: "toggleTimer" }),
@@ -69,6 +84,9 @@ const stage = new StagePanel(
   (columns) => void command({ kind: "audienceColumns", columns }),
 );
 const keymap = new KeymapSheet(byId("keymap"));
+const rehearsals = new RehearsalView(byId<HTMLButtonElement>("rehearsals-button"));
+controls.onRehearsed = () => void rehearsals.refresh(true);
+new StepPeek(byId("steps"), (id) => controls.recordingOf(id), rehearsals.images);
 
 /** Sends a command to the show; the new state comes back (and to every window). */
 async function command(cmd: ShowCommand): Promise<void> {
@@ -148,6 +166,7 @@ function display(runbook: Runbook): void {
   pane.useRunbook(runbook.path);
   render();
   void controls.refresh(samePath);
+  void rehearsals.refresh(samePath);
 }
 
 /** Runs a block live, or plays its step's recording when the step is in playback mode. */
@@ -156,8 +175,11 @@ function runOrPlay(step: Step, block: CodeBlock): void {
     void controls.play(step);
     return;
   }
-  controls.goLive(step);
-  void pane.run(block);
+  void trustGate.ensure().then((trusted) => {
+    if (!trusted) return;
+    controls.goLive(step);
+    void pane.run(block);
+  });
 }
 
 /** PageDown / Right / the remote's next: run the next block, or go to the next step. */
@@ -257,7 +279,9 @@ function onUpdate(update: RunbookUpdate): void {
 
 /** Escape closes what is open over the deck first; true when it did. */
 function closeOverlay(): boolean {
-  if (keymap.isOpen()) keymap.close();
+  if (trustGate.isOpen()) trustGate.close();
+  else if (keymap.isOpen()) keymap.close();
+  else if (rehearsals.isOpen()) rehearsals.close();
   else if (preflight.isOpen()) preflight.close();
   else if (stage.isConfirming()) stage.cancelReset();
   else return false;
@@ -291,9 +315,30 @@ function stageKey(e: KeyboardEvent): boolean {
     case "C":
       void command({ kind: "showClock", on: !(show.state?.audience.showClock ?? false) });
       return true;
+    case "s":
+    case "S":
+      capture(e.shiftKey ? "audience" : "presenter");
+      return true;
+    case "r":
+    case "R":
+      rehearsals.toggle();
+      return true;
     default:
       return false;
   }
+}
+
+/** S / Shift+S: captures the presenter's / the audience's window; the message line names the file. */
+function capture(target: "presenter" | "audience"): void {
+  const which = target === "presenter" ? "presenter window" : "audience window";
+  captureWindow(target)
+    .then((shot) => controls.say(`Captured the ${which}: ${shot.relative}`))
+    .catch((err: unknown) => controls.say(errorMessage(err)));
+}
+
+function errorMessage(err: unknown): string {
+  if (typeof err === "object" && err !== null && "message" in err && typeof err.message === "string") return err.message;
+  return String(err);
 }
 
 function onKey(e: KeyboardEvent): void {
@@ -301,6 +346,8 @@ function onKey(e: KeyboardEvent): void {
     e.preventDefault();
     return;
   }
+  // What is typed in a text field (the backup's file name) is the field's.
+  if (e.target instanceof HTMLInputElement && e.target.type === "text") return;
   if (e.ctrlKey && !e.altKey && (e.key === "o" || e.key === "O")) {
     e.preventDefault();
     void chooseFile();
@@ -319,6 +366,14 @@ function onKey(e: KeyboardEvent): void {
     return;
   }
   const step = state.runbook?.steps[state.current];
+  // A command typed on the presenter's keys takes them (P still plays, Ctrl+. stops).
+  const typingIn = step && !inTerminal && action !== "play" ? pane.typingTerminal(step.blocks) : null;
+  const typed = typingIn ? keyTypingData(e) : null;
+  if (typingIn && typed !== null) {
+    e.preventDefault();
+    void terminalTypeKey(typingIn, typed).catch((err: unknown) => console.error(err));
+    return;
+  }
   if (action === "run") {
     const block = step ? nextToRun(step, pane.statuses) : null;
     if (step && block) {

@@ -18,6 +18,7 @@ const info = (over: Partial<StepRecordingInfo> = {}): StepRecordingInfo => ({
   status: "ok",
   durationMs: 1500,
   terminals: ["main"],
+  snapshots: [],
   ...over,
 });
 

@@ -42,6 +42,8 @@ export class ShowControls {
   private readonly stepMode = byId<HTMLButtonElement>("step-mode");
   private readonly fallback = byId("fallback");
   private readonly notice = byId("show-notice");
+  /** A rehearsal ended (the rehearsal view lists it). */
+  onRehearsed: () => void = () => undefined;
 
   constructor(
     private readonly pane: TerminalPane,
@@ -50,6 +52,8 @@ export class ShowControls {
     /** The show's mode and per-step overrides live in core's show state. */
     private readonly show: () => ShowState | null,
     private readonly command: (command: ShowCommand) => Promise<void>,
+    /** Resolves true once the runbook is trusted (its trust sheet asks first). */
+    private readonly trusted: () => Promise<boolean>,
   ) {
     this.fillSelect(byId<HTMLSelectElement>("play-speed"), SPEEDS, speedLabel, this.speed, (v) => (this.speed = v));
     this.fillSelect(byId<HTMLSelectElement>("play-idle"), IDLE_CAPS, idleCapLabel, this.idleCapMs, (v) => (this.idleCapMs = v));
@@ -111,6 +115,11 @@ export class ShowControls {
     return effectiveMode(this.mode, this.overrides, step.id);
   }
 
+  /** The recording step `stepId` would play, if it has one. */
+  recordingOf(stepId: string): StepRecordingInfo | undefined {
+    return this.recordings.get(stepId);
+  }
+
   hasRecording(step: Step): boolean {
     return this.recordings.has(step.id);
   }
@@ -146,6 +155,8 @@ export class ShowControls {
       this.say(`“${step.title}” has no passing rehearsal to play: rehearse it first.`);
       return;
     }
+    // Playing starts the step's terminals: shells with the runbook's environment.
+    if (!(await this.trusted())) return;
     this.playing = step.id;
     this.played.add(step.id);
     this.render();
@@ -185,6 +196,7 @@ export class ShowControls {
 
   private async rehearse(from: string | null): Promise<void> {
     if (this.rehearsing) return;
+    if (!(await this.trusted())) return;
     this.rehearsing = true;
     this.rehearsed.clear();
     this.say(from ? "Rehearsing from this step…" : "Rehearsing every step…");
@@ -206,7 +218,10 @@ export class ShowControls {
       if (step) void this.showTerminalsOf(step);
     }
     else if (p.kind === "stepFinished") this.rehearsed.set(p.stepId, p.status === "ok" || p.status === "ready" ? "ok" : "failed");
-    else this.say(`Rehearsal recorded: ${p.passed} passed, ${p.failed} failed.`);
+    else {
+      this.say(`Rehearsal recorded: ${p.passed} passed, ${p.failed} failed. R shows each step's snapshots and exports a backup.`);
+      this.onRehearsed();
+    }
     this.render();
   }
 

@@ -2,7 +2,11 @@
 // services, checklist), each item green, amber, red or to tick by hand, and why.
 
 import { preflightRun } from "../shared/ipc";
-import type { PreflightItem, PreflightReport } from "../shared/model";
+import type { BlockStatus, ChecklistItem, PreflightItem, PreflightReport } from "../shared/model";
+import { checkResult, checkingBlock } from "./preflight-logic";
+
+/** How the panel runs a checklist item's block: the status it ended with (`null`: it did not run). */
+export type RunCheck = (blockId: string) => Promise<BlockStatus | null>;
 
 const STATUS_TEXT: Record<PreflightItem["status"], string> = {
   ok: "ok",
@@ -37,22 +41,30 @@ export class PreflightPanel {
   private report: PreflightReport | null = null;
   /** Checklist items ticked by hand, per runbook for this window's life. */
   private ticked = new Set<string>();
+  /** Why a checklist item's command failed, by item. */
+  private failed = new Map<string, string>();
   private running = false;
 
   constructor(
     private readonly button: HTMLButtonElement,
     private readonly panel: HTMLElement,
     private readonly list: HTMLElement,
+    private readonly checklist: () => readonly ChecklistItem[],
+    private readonly runCheck: RunCheck,
   ) {
     button.addEventListener("click", () => this.toggle());
     panel.querySelector(".preflight-close")?.addEventListener("click", () => this.close());
     panel.querySelector(".preflight-rerun")?.addEventListener("click", () => void this.run());
     list.addEventListener("change", (e) => this.onTick(e));
+    list.addEventListener("click", (e) => void this.onRunCheck(e));
   }
 
   /** A runbook was opened (or reloaded): check again. */
   reset(samePath: boolean): void {
-    if (!samePath) this.ticked.clear();
+    if (!samePath) {
+      this.ticked.clear();
+      this.failed.clear();
+    }
     this.button.hidden = false;
     void this.run();
   }
@@ -128,9 +140,40 @@ export class PreflightPanel {
     subject.textContent = item.subject;
     const detail = document.createElement("span");
     detail.className = "detail";
-    detail.textContent = `${item.detail} · line ${item.line}`;
+    const why = this.failed.get(key);
+    detail.textContent = why ? `failed: ${why} · line ${item.line}` : `${item.detail} · line ${item.line}`;
+    if (why && !ticked) li.dataset.status = "missing";
+    const block = item.status === "manual" ? checkingBlock(item, this.checklist()) : null;
+    if (block) {
+      const run = document.createElement("button");
+      run.type = "button";
+      run.className = "preflight-run";
+      run.dataset.block = block;
+      run.dataset.key = key;
+      run.title = "Run the item's command in its terminal: it is ticked if the command succeeds";
+      run.textContent = "▶ Run";
+      detail.append(" ", run);
+    }
     li.append(mark, kind, subject, detail);
     return li;
+  }
+
+  /** The Run of a checklist item: its block runs, and its end ticks the item or says why not. */
+  private async onRunCheck(e: Event): Promise<void> {
+    if (!(e.target instanceof HTMLButtonElement) || !e.target.classList.contains("preflight-run")) return;
+    const { block, key } = e.target.dataset;
+    if (!block || !key) return;
+    e.target.disabled = true;
+    e.target.textContent = "running…";
+    const result = checkResult(await this.runCheck(block).catch(() => null));
+    if (result?.ticked) {
+      this.ticked.add(key);
+      this.failed.delete(key);
+    } else if (result) {
+      this.ticked.delete(key);
+      this.failed.set(key, result.why);
+    }
+    this.render();
   }
 
   private onTick(e: Event): void {

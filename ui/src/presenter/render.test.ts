@@ -62,9 +62,19 @@ describe("step body", () => {
 
   it("shows input blocks as typed lines", () => {
     const body = document.createElement("div");
-    const input = block("chat", { kind: "input", input: [{ text: "hello", target: "Client 1", line: 4 }], commands: [] });
+    const input = block("chat", { kind: "input", input: [{ text: "hello", target: "Client 1", line: 4, control: null }], commands: [] });
     renderBody(body, step("x", { blocks: [input] }));
     expect(body.querySelector(".cue-block.kind-input .typed")?.textContent).toBe("hello");
+  });
+
+  it("shows a control line as the key and never a block's hidden setup lines", () => {
+    const body = document.createElement("div");
+    const stop = block("stop", { kind: "input", input: [{ text: "", target: null, line: 2, control: "c" }], commands: [] });
+    const setup = block("setup", { source: "#| export TOKEN=hunter2\nls\n", display: "ls\n" });
+    renderBody(body, step("x", { blocks: [stop, setup] }));
+    expect(body.querySelector('.cue-block[data-block="stop"] .typed')?.textContent).toBe("^C");
+    expect(body.querySelector('.cue-block[data-block="setup"] code')?.textContent).toBe("ls");
+    expect(body.textContent).not.toContain("hunter2");
   });
 });
 

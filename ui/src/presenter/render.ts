@@ -3,7 +3,7 @@
 
 import { byId, h, inlineCode } from "../shared/dom";
 import type { CodeBlock, Diagnostic, OpenError, Runbook, Step } from "../shared/model";
-import { canFillContent, fillContent, inertLinks } from "../shared/step-content";
+import { blockText, canFillContent, fillContent, inertLinks, inputLineText } from "../shared/step-content";
 import {
   countBlocks,
   errorDiagnostics,
@@ -119,8 +119,33 @@ export function renderBlock(block: CodeBlock): HTMLElement {
     block.attributes.name ? h("span", { class: "cell-name" }, block.attributes.name) : null,
     block.kind === "input" ? h("span", { class: "badge input" }, "input") : null,
     block.kind === "shown" ? h("span", { class: "badge shown" }, "shown only") : null,
+    block.inferredShell
+      ? h("span", { class: "badge inferred", title: "No language given: it reads as shell commands, so it runs in the terminal" }, "inferred shell")
+      : null,
+    block.notSent.length > 0
+      ? h(
+          "span",
+          { class: "badge not-sent", title: `Lines ${block.notSent.join(", ")} are shown but not sent (pasted output or // notes)` },
+          `${block.notSent.length} not sent`,
+        )
+      : null,
     block.background ? h("span", { class: "badge background" }, "background") : null,
-    ...terminals(block).map((t) => h("span", { class: "badge terminal", title: "Terminal" }, `⌗ ${t}`)),
+    block.interactive && !block.background
+      ? h("span", { class: "badge interactive", title: "Ready once it waits for input; it stays running" }, "interactive")
+      : null,
+    block.hidden.length > 0
+      ? h("span", { class: "badge hidden-setup", title: "Hidden setup lines (#|) run first, unseen" }, `+${block.hidden.length} setup`)
+      : null,
+    typingBadge(block),
+    block.attributes.interpreter
+      ? h(
+          "span",
+          { class: "badge interpreter", title: "The block runs with this program instead of its language's usual one" },
+          `runs with ${block.attributes.interpreter}`,
+        )
+      : null,
+    block.attributes.cwd ? h("span", { class: "badge cwd", title: "The folder the block runs in" }, `in ${block.attributes.cwd}`) : null,
+    ...terminalBadges(block),
     h("span", { class: "spacer" }),
   );
   if (block.kind !== "shown") {
@@ -143,12 +168,28 @@ export function renderBlock(block: CodeBlock): HTMLElement {
               { class: "input-line" },
               line.target ? h("span", { class: "input-target" }, `${line.target} `) : null,
               h("span", { class: "input-prompt" }, "› "),
-              h("span", { class: "typed" }, line.text),
+              h("span", { class: line.control ? "typed control" : "typed" }, inputLineText(line)),
             ),
           ),
         )
-      : h("pre", {}, h("code", {}, block.source.replace(/\n$/, "")));
-  return h("div", { class: `cue-block kind-${block.kind}`, "data-block": block.id, "data-kind": block.kind }, head, code);
+      : h("pre", {}, h("code", {}, blockText(block).replace(/\n$/, "")));
+  const detail = block.kind === "shown" ? null : h("div", { class: "status-detail", hidden: "" });
+  return h("div", { class: `cue-block kind-${block.kind}`, "data-block": block.id, "data-kind": block.kind }, head, detail, code);
+}
+
+/** The terminals a block uses, one badge each; a split into more than two, one badge. */
+function terminalBadges(block: CodeBlock): HTMLElement[] {
+  const names = terminals(block);
+  if (names.length <= 2) return names.map((t) => h("span", { class: "badge terminal", title: "Terminal" }, `▣ ${t}`));
+  return [h("span", { class: "badge terminal", title: `Terminals: ${names.join(", ")}` }, `▣ ${names.length} terminals`)];
+}
+
+/** "typed 40/s" or "typed on keys" when the block (not the front matter) asks for it. */
+function typingBadge(block: CodeBlock): HTMLElement | null {
+  const typing = block.attributes.typing;
+  if (typing === null) return null;
+  const label = typing === "keys" ? "typed on keys" : `typed ${typing.cps}/s`;
+  return h("span", { class: "badge typing", title: "The command is typed visibly" }, label);
 }
 
 function terminals(block: CodeBlock): string[] {

@@ -2,6 +2,7 @@
 // next step's preview.
 
 import type { BlockStatus, CodeBlock, Step } from "../shared/model";
+import { blockText } from "../shared/step-content";
 import { isActive } from "../shared/terminal-logic";
 
 export type Advance =
@@ -39,7 +40,7 @@ const PREVIEW_LINES = 3;
 export function nextPreview(step: Step | undefined, budgetSeconds: number | null): NextPreview | null {
   if (!step) return null;
   const block = step.blocks.find((b) => b.kind !== "shown") ?? step.blocks[0];
-  const lines = block?.source.replace(/\n$/, "").split("\n") ?? [];
+  const lines = block ? blockText(block).replace(/\n$/, "").split("\n") : [];
   const firstBlock =
     lines.length === 0 ? null : lines.slice(0, PREVIEW_LINES).join("\n") + (lines.length > PREVIEW_LINES ? "\n…" : "");
   return { title: step.title, budgetSeconds, firstBlock };

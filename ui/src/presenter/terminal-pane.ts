@@ -1,9 +1,11 @@
-// The terminal pane under the step: one xterm.js view per named terminal (as tabs),
+// The terminal pane under the step: one xterm.js view per named terminal (as tabs,
+// each with Stop and Restart; the terminals of a split block tiled side by side),
 // fed raw bytes from the backend and acknowledging what it rendered (flow control);
 // Run/Stop on blocks and their status badges.
 
 import {
   openLink,
+  restartTerminal,
   runBlock,
   stopBlock,
   stopTerminal,
@@ -15,8 +17,9 @@ import {
 } from "../shared/ipc";
 import type { BlockStatus, CodeBlock, TerminalGrid, TerminalUsage } from "../shared/model";
 import { h } from "../shared/dom";
-import { activeBlocks, badgeText, blockTerminals, isActive, usageLabel } from "../shared/terminal-logic";
+import { activeBlocks, badgeText, blockTerminals, isActive, statusDetail, usageLabel } from "../shared/terminal-logic";
 import { TerminalView, type TerminalSource } from "../shared/terminal-view";
+import { rowLayout, tileBox } from "../shared/tiles";
 
 /** The presenter's terminals: input, resize and acks go to the backend. */
 function presenterSource(name: string): TerminalSource {
@@ -50,6 +53,10 @@ export class TerminalPane {
   onLeave: () => void = () => {};
   /** The grid every terminal follows while the audience window is open (null: each fits its pane). */
   private grid: TerminalGrid | null = null;
+  /** The terminals shown now: one, or the tiles of a split block. */
+  private shown: string[] = [];
+  /** Told what Stop or Restart on a tab did ("Node 3 restarted: ready: port 5303"). */
+  onSay: (message: string) => void = () => {};
 
   constructor(
     private readonly section: HTMLElement,
@@ -74,18 +81,16 @@ export class TerminalPane {
     this.section.hidden = true;
   }
 
-  /** The view of terminal `name`, created (and its shell started) on first use. */
-  async ensure(name: string): Promise<TerminalView> {
+  /**
+   * The view of terminal `name`, created (and its shell started) on first use, shown
+   * with `together` (a split block's terminals: tiled before they attach, so each
+   * shell starts at its tile's size and never redraws its prompt for a resize).
+   */
+  async ensure(name: string, together: readonly string[] = [name]): Promise<TerminalView> {
     let view = this.views.get(name);
     if (!view) {
       this.section.hidden = false;
-      const tab = h(
-        "button",
-        { class: "terminal-tab", type: "button", role: "tab", "data-terminal": name },
-        name,
-        h("span", { class: "usage" }),
-      );
-      tab.addEventListener("click", () => this.show(name));
+      const tab = this.tab(name);
       // `main` leads the tabs whichever terminal a block opened first.
       if (name === "main") this.tabs.prepend(tab);
       else this.tabs.append(tab);
@@ -97,10 +102,37 @@ export class TerminalPane {
       });
       this.views.set(name, view);
       if (this.grid) this.follow(view, this.grid);
-      this.show(name);
+      this.showTogether(together);
     }
     await view.attached;
     return view;
+  }
+
+  /** A terminal's tab: its name (click: show it alone), Stop and Restart. */
+  private tab(name: string): HTMLElement {
+    const label = h(
+      "button",
+      { class: "terminal-tab", type: "button", role: "tab", "data-terminal": name },
+      name,
+      h("span", { class: "usage" }),
+    );
+    label.addEventListener("click", () => this.show(name));
+    const stop = h("button", { class: "tab-action stop", type: "button", title: `Stop what runs in ${name} (Ctrl-C, then SIGTERM, SIGKILL)` }, "■");
+    stop.addEventListener("click", () => void stopTerminal(name).catch((e: unknown) => this.onSay(errorText(e))));
+    const restart = h("button", { class: "tab-action restart", type: "button", title: `Restart: run the last command of ${name} again` }, "↻");
+    restart.addEventListener("click", () => void this.restart(name));
+    return h("span", { class: "terminal-tab-group", "data-terminal": name }, label, stop, restart);
+  }
+
+  /** Runs the last command of `name` again (a restarted node), and says how it went. */
+  async restart(name: string): Promise<void> {
+    this.onSay(`Restarting ${name}…`);
+    try {
+      const status = await restartTerminal(name);
+      this.onSay(`${name} restarted: ${status.message ?? badgeText(status)}`);
+    } catch (e) {
+      this.onSay(`${name}: ${errorText(e)}`);
+    }
   }
 
   /**
@@ -124,14 +156,33 @@ export class TerminalPane {
   }
 
   show(name: string): void {
-    const wasHidden = this.views.get(name)?.element.hidden ?? false;
-    for (const [n, v] of this.views) v.element.hidden = n !== name;
-    for (const tab of this.tabs.querySelectorAll<HTMLElement>(".terminal-tab")) {
-      tab.setAttribute("aria-selected", String(tab.dataset.terminal === name));
+    this.showTogether([name]);
+  }
+
+  /** Shows these terminals, tiled side by side when there are several (a split block). */
+  showTogether(names: readonly string[]): void {
+    const shown = names.filter((n) => this.views.has(n));
+    this.shown = shown;
+    this.viewport.classList.toggle("tiled", shown.length > 1);
+    for (const [n, v] of this.views) {
+      const index = shown.indexOf(n);
+      const wasHidden = v.element.hidden;
+      v.element.hidden = index < 0;
+      v.element.dataset.terminal = n;
+      placeTile(v.element, index < 0 || shown.length < 2 ? null : tileBox(index, shown.length, rowLayout));
+      if (index < 0) continue;
+      if (wasHidden) v.reveal();
+      else v.layout();
     }
-    const view = this.views.get(name);
-    if (wasHidden) view?.reveal();
-    else view?.layout();
+    for (const tab of this.tabs.querySelectorAll<HTMLElement>(".terminal-tab")) {
+      tab.setAttribute("aria-selected", String(shown.includes(tab.dataset.terminal ?? "")));
+    }
+  }
+
+  /** The terminal a command waits in for the presenter's keys (`typing: keys`), if any. */
+  typingTerminal(blocks: readonly CodeBlock[]): string | null {
+    const typing = blocks.find((b) => this.statuses.get(b.id)?.state === "typing");
+    return typing ? (blockTerminals(typing)[0] ?? null) : null;
   }
 
   /** Each terminal's CPU and memory (its whole process tree), on its tab. */
@@ -151,15 +202,13 @@ export class TerminalPane {
     if (current && isActive(current.state)) return;
     const names = blockTerminals(block);
     try {
-      for (const name of names) await this.ensure(name);
-      const first = names[0];
-      if (first !== undefined) this.show(first);
+      await Promise.all(names.map((name) => this.ensure(name, names)));
+      this.showTogether(names);
       this.startedAt.set(block.id, performance.now());
       this.setStatus({ blockId: block.id, state: "running", exitCode: null, durationMs: 0, message: null });
       await runBlock(block.id, (status) => this.setStatus(status));
     } catch (e) {
-      const message = typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e);
-      this.setStatus({ blockId: block.id, state: "failed", exitCode: null, durationMs: 0, message });
+      this.setStatus({ blockId: block.id, state: "failed", exitCode: null, durationMs: 0, message: errorText(e) });
     }
   }
 
@@ -184,8 +233,7 @@ export class TerminalPane {
       blocks.forEach((id) => this.stop(id));
       return;
     }
-    const shown = [...this.views.values()].find((v) => !v.element.hidden);
-    if (shown) void stopTerminal(shown.name).catch(logError);
+    for (const name of this.shown) void stopTerminal(name).catch(logError);
   }
 
   private setStatus(status: BlockStatus): void {
@@ -212,6 +260,27 @@ export class TerminalPane {
       if (status?.exitCode !== null && status?.exitCode !== undefined) badge.dataset.exitCode = String(status.exitCode);
       else delete badge.dataset.exitCode;
       if (stop) stop.hidden = !status || !(isActive(status.state) || status.state === "ready");
+      const detail = el.querySelector<HTMLElement>(".status-detail");
+      const line = statusDetail(status);
+      if (detail) {
+        detail.hidden = line === null;
+        detail.textContent = line ?? "";
+      }
     }
   }
+}
+
+/** Puts a view in its tile (fractions of the viewport), or back to filling it. */
+function placeTile(el: HTMLElement, box: { left: number; top: number; width: number; height: number } | null): void {
+  // A 4 px gutter on each side: the tiles stand apart.
+  const at = (f: number) => `calc(${(f * 100).toFixed(3)}% + 4px)`;
+  const size = (f: number) => `calc(${(f * 100).toFixed(3)}% - 8px)`;
+  el.style.left = box ? at(box.left) : "";
+  el.style.top = box ? at(box.top) : "";
+  el.style.width = box ? size(box.width) : "";
+  el.style.height = box ? size(box.height) : "";
+}
+
+function errorText(e: unknown): string {
+  return typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e);
 }

@@ -8,7 +8,7 @@ export function attributes(over: Partial<CellAttributes> = {}): CellAttributes {
     excludeFromRunAll: false, promptEnv: null, closeTerminalOnSuccess: null,
     openTerminalOnError: null, interpreter: null, mimeType: null, terminalRows: null,
     tags: [], ignore: false, terminal: null, expect: null, timeoutMs: null, waitFor: null,
-    typing: null, redact: [], unknown: {}, ...over,
+    typing: null, port: null, redact: [], unknown: {}, ...over,
   };
 }
 
@@ -16,8 +16,9 @@ export function block(id: string, over: Partial<CodeBlock> = {}): CodeBlock {
   const source = over.source ?? "echo hi\n";
   return {
     id, line: 1, endLine: 3, lang: "bash", info: "bash", attributes: attributes(),
-    kind: "run", terminal: "main", source, commands: [{ terminal: "main", text: source.trim(), comment: null, line: 2 }],
-    input: [], background: false, substep: null, inferred: [], waitFor: null, ...over,
+    kind: "run", terminal: "main", source, commands: [{ terminal: "main", text: source.trim(), comment: null, line: 2, ports: [] }],
+    input: [], background: false, substep: null, inferred: [], waitFor: null,
+    hidden: [], display: source, interactive: false, prompt: null, inferredShell: false, notSent: [], ...over,
   };
 }
 
@@ -32,8 +33,8 @@ export function step(id: string, over: Partial<Step> = {}): Step {
 export function runbook(steps: Step[], over: Partial<Runbook> = {}): Runbook {
   return {
     path: "/talks/basic.md", title: "Basic", steps,
-    frontMatter: { title: null, shell: null, cwd: null, env: {}, skipPrompts: null, redact: [], end: null, durationSeconds: null, lines: null, extra: {} },
+    frontMatter: { title: null, shell: null, cwd: null, env: {}, skipPrompts: null, redact: [], redactPresenter: null, end: null, durationSeconds: null, typing: null, lines: null, extra: {} },
     outline: [], timeline: [], checklist: [], services: [], metrics: [], terminals: ["main"],
-    diagnostics: [], ...over,
+    diagnostics: [], codeBlocksInSource: 0, proposedTerminals: [], ...over,
   };
 }

@@ -4,12 +4,14 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AudienceView,
+  BackupWritten,
   BlockStatus,
   ClickerAction,
   OpenError,
   PlayStatus,
   PreflightReport,
   ProbeEvent,
+  RehearsalEntry,
   RehearsalProgress,
   Runbook,
   RunbookUpdate,
@@ -17,6 +19,7 @@ import type {
   ShowState,
   StepRecordingInfo,
   TerminalGrid,
+  TrustStatus,
 } from "./model";
 
 /** Opens the runbook at `path` and makes it the open one (title, hot reload). */
@@ -110,6 +113,16 @@ export function stopTerminal(name: string): Promise<void> {
   return invoke<void>("stop_terminal", { name });
 }
 
+/** A key for a command typed on the presenter's keys in terminal `name`; whether it was taken. */
+export function terminalTypeKey(name: string, data: string): Promise<boolean> {
+  return invoke<boolean>("terminal_type_key", { name, data });
+}
+
+/** Runs the last command of terminal `name` again (stopping what runs there first). */
+export function restartTerminal(name: string): Promise<BlockStatus> {
+  return invoke<BlockStatus>("restart_terminal", { name });
+}
+
 /** Opens an http(s) link in the user's browser (never in the app's webview). */
 export function openLink(url: string): Promise<void> {
   return invoke<void>("open_link", { url });
@@ -142,6 +155,31 @@ export function preflightRun(): Promise<PreflightReport> {
 /** The recording each step of the open runbook would play (steps without one left out). */
 export function recordings(): Promise<StepRecordingInfo[]> {
   return invoke<StepRecordingInfo[]>("recordings");
+}
+
+/** The open runbook's trust sheet, and whether the presenter trusts it as it is. */
+export function trustStatus(): Promise<TrustStatus> {
+  return invoke<TrustStatus>("trust_status");
+}
+
+/** The presenter trusts the runbook as its sheet (`digest`) showed it. */
+export function trustAccept(digest: string): Promise<TrustStatus> {
+  return invoke<TrustStatus>("trust_accept", { digest });
+}
+
+/** Every rehearsal of the open runbook, the latest first. */
+export function rehearsalList(): Promise<RehearsalEntry[]> {
+  return invoke<RehearsalEntry[]>("rehearsal_list");
+}
+
+/** A snapshot the rehearsal's manifest lists, as a `data:` URL. */
+export function rehearsalSnapshot(rehearsal: string, file: string): Promise<string> {
+  return invoke<string>("rehearsal_snapshot", { rehearsal, file });
+}
+
+/** Writes a rehearsal's backup bundle (`target` from the runbook's folder; null: the default). */
+export function exportBackup(rehearsal: string, target: string | null, notes: boolean): Promise<BackupWritten> {
+  return invoke<BackupWritten>("export_backup", { rehearsal, target, notes });
 }
 
 /** Rehearses the open runbook (from step `from`, or all of it), recording it. */
@@ -198,6 +236,20 @@ export function audienceOpen(fullscreen: boolean): Promise<void> {
 /** Closes the audience window. */
 export function audienceClose(): Promise<void> {
   return invoke<void>("audience_close");
+}
+
+/** A window's capture written beside the runbook (`relative` is from the runbook's folder). */
+export interface WindowCapture {
+  path: string;
+  relative: string;
+  width: number;
+  height: number;
+  tookMs: number;
+}
+
+/** S / Shift+S: a PNG of the presenter's or the audience's window, under `.cuedeck/captures/`. */
+export function captureWindow(target: "presenter" | "audience"): Promise<WindowCapture> {
+  return invoke<WindowCapture>("capture_window", { target });
 }
 
 // --- The audience window only ---

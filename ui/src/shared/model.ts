@@ -16,6 +16,18 @@ export interface Runbook {
   metrics: MetricSource[];
   terminals: string[];
   diagnostics: Diagnostic[];
+  /** How many code blocks the Markdown holds; every one is in some step's `blocks`. */
+  codeBlocksInSource: number;
+  /** Terminals the prose plans ("Terminal 1: API server"). */
+  proposedTerminals: ProposedTerminal[];
+}
+
+/** A terminal named in the runbook's prose, with the role the author gave it. */
+export interface ProposedTerminal {
+  /** As `# Terminal 1` comments name it: `Terminal 1`. */
+  name: string;
+  purpose: string;
+  line: number;
 }
 
 export interface FrontMatter {
@@ -25,10 +37,14 @@ export interface FrontMatter {
   env: Record<string, string>;
   skipPrompts: boolean | null;
   redact: string[];
+  /** `redact_presenter: false`: the presenter's terminals unmasked (masked when null or true). */
+  redactPresenter: boolean | null;
   /** Finish-by time, "HH:MM" local (front matter `end`). */
   end: string | null;
   /** The talk's length in seconds (front matter `duration`); `end` wins when both are given. */
   durationSeconds: number | null;
+  /** `typing: 40` / `typing: keys`: the default for every runnable block. */
+  typing: Typing | null;
   lines: [number, number] | null;
   extra: Record<string, unknown>;
 }
@@ -42,7 +58,7 @@ export interface Heading {
   step: number | null;
 }
 
-export type BudgetSource = "heading" | "timeline";
+export type BudgetSource = "heading" | "timeline" | "label";
 
 export interface Budget {
   seconds: number;
@@ -106,6 +122,18 @@ export interface CodeBlock {
   inferred: string[];
   /** Services this block waits for before it runs. */
   waitFor: WaitFor | null;
+  /** Hidden setup lines (`#| cmd`): run first, never shown. */
+  hidden: Command[];
+  /** The block as shown: `source` without its hidden lines. */
+  display: string;
+  /** Its last command is an interactive program, ready once it waits for input. */
+  interactive: boolean;
+  /** An input block's prompt (`>` for `> hello`). */
+  prompt: string | null;
+  /** No language, but it reads as shell and runs: show an "inferred shell" badge. */
+  inferredShell: boolean;
+  /** File lines of the block shown but never sent (pasted output, `//` notes). */
+  notSent: number[];
 }
 
 /** A readiness gate (`cuedeck_core::runbook::WaitFor`). */
@@ -122,13 +150,20 @@ export interface Command {
   text: string;
   comment: string | null;
   line: number;
+  /** Local ports the command listens on (its readiness). */
+  ports: number[];
 }
 
 export interface InputLine {
   text: string;
   target: string | null;
   line: number;
+  /** `^C` written as a line: the control key sent (`c`), `text` empty. */
+  control: string | null;
 }
+
+/** How a command is typed: about `cps` characters a second, or one chunk per key. */
+export type Typing = { cps: number } | "keys";
 
 export interface CellAttributes {
   name: string | null;
@@ -149,7 +184,8 @@ export interface CellAttributes {
   expect: OutputPattern | null;
   timeoutMs: number | null;
   waitFor: string | null;
-  typing: number | null;
+  typing: Typing | null;
+  port: number | null;
   redact: string[];
   unknown: Record<string, unknown>;
 }
@@ -182,6 +218,8 @@ export interface ChecklistItem {
   checked: boolean;
   line: number;
   auto: AutoCheck | null;
+  /** The code block under the item: running it (from the pre-flight panel) checks it. */
+  block: string | null;
 }
 
 export type AutoCheck =
@@ -240,7 +278,7 @@ export interface MetricSource {
   line: number;
 }
 
-export type Severity = "warning" | "error";
+export type Severity = "info" | "warning" | "error";
 
 export interface Diagnostic {
   severity: Severity;
@@ -271,6 +309,8 @@ export type BlockState =
   | "running"
   | "gated"
   | "waiting"
+  /** A command waits for the presenter's keys to be typed (`typing: keys`). */
+  | "typing"
   | "ready"
   | "ok"
   | "failed"
@@ -307,6 +347,93 @@ export interface StepRecordingInfo {
   status: StepStatus;
   durationMs: number;
   terminals: string[];
+  /** Its terminals' screens as it ended. */
+  snapshots: StepSnapshot[];
+}
+
+/** One terminal's screen at the end of a step: a PNG in the rehearsal folder. */
+export interface StepSnapshot {
+  terminal: string;
+  /** Path in the rehearsal folder (`snapshots/<step>--<terminal>.png`). */
+  file: string;
+}
+
+// --- The rehearsal view (src-tauri/src/rehearsals.rs, core record::store) ---
+
+/** One rehearsal of the open runbook. */
+export interface RehearsalEntry {
+  /** The folder's name (its UTC start time). */
+  name: string;
+  started: string | null;
+  finished: string | null;
+  passed: number;
+  failed: number;
+  steps: StepSummary[];
+  /** Why its manifest does not read. */
+  error: string | null;
+  /** The default backup file, from the runbook's folder. */
+  backup: string;
+}
+
+/** One step of a rehearsal. */
+export interface StepSummary {
+  id: string;
+  number: number;
+  title: string;
+  status: StepStatus;
+  exitCode: number | null;
+  durationMs: number;
+  message: string | null;
+  /** Its commands changed since (or it left the runbook). */
+  stale: boolean;
+  snapshots: StepSnapshot[];
+}
+
+/** A backup bundle written. */
+export interface BackupWritten {
+  path: string;
+  /** From the runbook's folder when inside it. */
+  relative: string;
+  bytes: number;
+  castsBytes: number;
+  casts: number;
+  snapshots: number;
+}
+
+// --- Trust (core trust::sheet, src-tauri/src/trust.rs) ---
+
+export type TrustKind = "env" | "shell" | "cwd" | "interpreter" | "hidden" | "probe";
+
+/** One thing the runbook would execute or contact beyond its visible blocks. */
+export interface TrustItem {
+  kind: TrustKind;
+  line: number;
+  subject: string;
+  detail: string;
+  /** It reaches beyond the runbook's folder or this machine. */
+  warn: boolean;
+}
+
+/** Something no runbook may do. */
+export interface Blocked {
+  line: number;
+  subject: string;
+  reason: string;
+}
+
+export interface TrustSheet {
+  path: string;
+  digest: string;
+  runnableBlocks: number;
+  items: TrustItem[];
+  blocked: Blocked[];
+}
+
+export interface TrustStatus {
+  sheet: TrustSheet;
+  trusted: boolean;
+  /** Why the decision cannot be kept past this session. */
+  storeError: string | null;
 }
 
 /** A rehearsal's progress. */

@@ -51,3 +51,17 @@ export function inertLinks(root: ParentNode): void {
 export function canFillContent(): boolean {
   return DOMPurify.isSupported;
 }
+
+/**
+ * The text a code block shows, in either window: core's `display` (its source without
+ * the hidden `#|` setup lines, which must never reach a view), final newline dropped.
+ */
+export function blockText(block: { display: string }): string {
+  return block.display.replace(/\n$/, "");
+}
+
+/** How an input line reads: its text, or the control key it sends (`^C`). */
+export function inputLineText(line: { text: string; control: string | null }): string {
+  if (line.control === null) return line.text;
+  return `^${line.control.toUpperCase()}`;
+}

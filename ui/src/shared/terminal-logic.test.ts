@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { block, step } from "./fixture.test-helpers";
 import type { BlockStatus } from "./model";
 import {
+  keyTypingData,
+  statusDetail,
   fontForGrid,
   OutputFeed,
   activeBlocks,
@@ -11,6 +13,7 @@ import {
   nextToRun,
   opensLink,
   pageKey,
+  terminalLinkHandler,
   usageLabel,
   terminalKey,
   zoomed,
@@ -29,9 +32,9 @@ describe("terminal pane rules", () => {
   it("names a block's terminals, split ones in order", () => {
     const b = block("b", {
       commands: [
-        { terminal: "Terminal 1", text: "a", comment: null, line: 1 },
-        { terminal: "Terminal 2", text: "b", comment: null, line: 2 },
-        { terminal: "Terminal 1", text: "c", comment: null, line: 3 },
+        { terminal: "Terminal 1", text: "a", comment: null, line: 1, ports: [] },
+        { terminal: "Terminal 2", text: "b", comment: null, line: 2, ports: [] },
+        { terminal: "Terminal 1", text: "c", comment: null, line: 3, ports: [] },
       ],
     });
     expect(blockTerminals(b)).toEqual(["Terminal 1", "Terminal 2"]);
@@ -77,6 +80,38 @@ describe("badges for every state", () => {
     expect(badgeText(status("b", "timedOut"))).toBe("◷ timed out 1.2s");
     expect(badgeText(status("b", "stopped"))).toBe("■ stopped 1.2s");
     expect(badgeText(status("b", "failed"))).toBe("✗ failed 1.2s");
+    expect(badgeText({ ...status("b", "ready"), message: "ready: port 8080" })).toBe("● ready: port 8080 1.2s");
+    expect(badgeText({ ...status("b", "typing"), message: "press keys to type in `main`" })).toBe("⌨ press keys to type in `main`");
+    expect(isActive("typing")).toBe(true);
+    const split = { ...status("b", "ready"), message: "ready: Terminal 1: port 5401 · Terminal 2: quiet 500 ms" };
+    expect(badgeText(split)).toBe("● ready ×2 1.2s");
+    expect(statusDetail(split)).toBe("Terminal 1: port 5401   ·   Terminal 2: quiet 500 ms");
+    expect(statusDetail({ ...status("b", "ready"), message: "ready: port 8080" })).toBeNull();
+  });
+
+  it("lists the terminals of input lines meant for several clients", () => {
+    const b = block("i", {
+      kind: "input",
+      commands: [],
+      terminal: "Client 1",
+      input: [
+        { text: "a", target: "Client 1", line: 2, control: null },
+        { text: "b", target: "Client 2", line: 3, control: null },
+      ],
+    });
+    expect(blockTerminals(b)).toEqual(["Client 1", "Client 2"]);
+  });
+
+  it("types keys pressed outside the terminals while a command waits for them", () => {
+    const key = (k: string, mods: Partial<{ ctrlKey: boolean; altKey: boolean; metaKey: boolean }> = {}) =>
+      keyTypingData({ key: k, ctrlKey: false, altKey: false, metaKey: false, ...mods });
+    expect(key("a")).toBe("a");
+    expect(key(" ")).toBe(" ");
+    expect(key("PageDown")).toBe("\r");
+    expect(key("Enter")).toBe("\r");
+    expect(key("p")).toBeNull();
+    expect(key("Escape")).toBeNull();
+    expect(key(".", { ctrlKey: true })).toBeNull();
   });
 
   it("stops only what is still in progress", () => {
@@ -203,6 +238,43 @@ describe("links", () => {
     expect(opensLink({ ctrlKey: false, metaKey: false }, "https://example.com")).toBe(false);
     expect(opensLink(ctrl, "file:///etc/passwd")).toBe(false);
     expect(opensLink(ctrl, "javascript:alert(1)")).toBe(false);
+  });
+});
+
+describe("terminalLinkHandler (OSC 8 hyperlinks)", () => {
+  const click = (mods: { ctrlKey?: boolean; metaKey?: boolean } = {}) => {
+    const e = { ctrlKey: mods.ctrlKey ?? false, metaKey: mods.metaKey ?? false, prevented: false, preventDefault() { e.prevented = true; } };
+    return e;
+  };
+
+  it("opens an http(s) link through open_link only on Ctrl/Cmd+click", () => {
+    const opened: string[] = [];
+    const handler = terminalLinkHandler((uri) => opened.push(uri));
+    expect(handler.allowNonHttpProtocols).toBe(false);
+    handler.activate(click({ ctrlKey: true }), "http://localhost:8080/health");
+    handler.activate(click({ metaKey: true }), "https://example.com/docs");
+    const plain = click();
+    handler.activate(plain, "https://example.com/plain-click");
+    expect(plain.prevented).toBe(true);
+    expect(opened).toEqual(["http://localhost:8080/health", "https://example.com/docs"]);
+  });
+
+  it("never opens other schemes or garbage, even with Ctrl held", () => {
+    const opened: string[] = [];
+    const handler = terminalLinkHandler((uri) => opened.push(uri));
+    for (const uri of ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,<script>1</script>", "ssh://host", "not a url", "JAVASCRIPT:alert(1)//http://x"]) {
+      const e = click({ ctrlKey: true });
+      handler.activate(e, uri);
+      expect(e.prevented).toBe(true);
+    }
+    expect(opened).toEqual([]);
+  });
+
+  it("is inert in a view that cannot open links (the audience's)", () => {
+    const handler = terminalLinkHandler(undefined);
+    const e = click({ ctrlKey: true });
+    expect(() => handler.activate(e, "https://example.com")).not.toThrow();
+    expect(e.prevented).toBe(true);
   });
 });
 

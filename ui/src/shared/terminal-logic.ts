@@ -4,14 +4,30 @@ import type { BlockState, BlockStatus, CodeBlock, Step, TerminalUsage } from "./
 
 /** The terminals a block runs or types in, the one to show first at the head. */
 export function blockTerminals(block: CodeBlock): string[] {
-  const names = block.commands.map((c) => c.terminal).filter((t) => t !== "");
+  // Not the terminals of hidden setup lines alone: nothing shows there.
+  const names = [...block.commands.map((c) => c.terminal), ...block.input.map((l) => l.target ?? "")].filter(
+    (t) => t !== "",
+  );
   if (names.length === 0) names.push(block.terminal || "main");
   return [...new Set(names)];
 }
 
 /** Whether a block is still in progress in this state. */
 export function isActive(state: BlockState): boolean {
-  return state === "running" || state === "gated" || state === "waiting";
+  return state === "running" || state === "gated" || state === "waiting" || state === "typing";
+}
+
+/**
+ * What a key pressed outside the terminals types while a command waits for the
+ * presenter's keys (`typing: keys`): the key itself, or Enter for the remote's
+ * next keys (each types the next characters, and runs the command once it is
+ * fully typed). `null`: the key keeps its meaning (P still plays, Ctrl+. stops).
+ */
+export function keyTypingData(e: { key: string; ctrlKey: boolean; altKey: boolean; metaKey: boolean }): string | null {
+  if (e.ctrlKey || e.altKey || e.metaKey) return null;
+  if (e.key === "Enter" || e.key === "PageDown" || e.key === "ArrowRight") return "\r";
+  if (e.key === "p" || e.key === "P") return null;
+  return e.key.length === 1 ? e.key : null;
 }
 
 /** The badge text for a status: "✓ ok 1.2s", "✗ exit 2", "… running". */
@@ -26,8 +42,13 @@ export function badgeText(status: BlockStatus): string {
       return `… ${status.message ?? "waiting for services…"}`;
     case "waiting":
       return status.message ? `… ${status.message}` : "… waiting for ready";
-    case "ready":
-      return `● ready ${secs}`;
+    case "typing":
+      return `⌨ ${status.message ?? "press keys to type"}`;
+    case "ready": {
+      const parts = readyParts(status);
+      if (parts.length > 1) return `● ready ×${parts.length} ${secs}`;
+      return parts.length === 1 ? `● ready: ${parts[0]} ${secs}` : `● ready ${secs}`;
+    }
     case "ok":
       return `✓ ok ${secs}`;
     case "failed":
@@ -37,6 +58,19 @@ export function badgeText(status: BlockStatus): string {
     case "stopped":
       return `■ stopped ${secs}`;
   }
+}
+
+/** What made each part of a ready block ready ("Terminal 1: port 5401", ...). */
+function readyParts(status: BlockStatus): string[] {
+  const m = status.message;
+  if (status.state !== "ready" || !m?.startsWith("ready: ")) return [];
+  return m.slice("ready: ".length).split(" · ");
+}
+
+/** The line under a block's head: what made each terminal of a split block ready. */
+export function statusDetail(status: BlockStatus | undefined): string | null {
+  const parts = status ? readyParts(status) : [];
+  return parts.length > 1 ? parts.join("   ·   ") : null;
 }
 
 /**
@@ -168,7 +202,40 @@ export function activeBlocks(statuses: ReadonlyMap<string, BlockStatus>): string
  * VS Code, so a click meant to select text on stage never opens a browser; http(s) only.
  */
 export function opensLink(e: { ctrlKey: boolean; metaKey: boolean }, uri: string): boolean {
-  return (e.ctrlKey || e.metaKey) && /^https?:\/\//i.test(uri);
+  if (!(e.ctrlKey || e.metaKey)) return false;
+  try {
+    const url = new URL(uri);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+/** The mouse event a link activation carries (a `MouseEvent` in the view). */
+export interface LinkEvent {
+  ctrlKey: boolean;
+  metaKey: boolean;
+  preventDefault(): void;
+}
+
+/**
+ * xterm.js's `linkHandler` for OSC 8 hyperlinks (`ESC ] 8 ;; uri ST text ESC ] 8 ;; ST`).
+ * Without one, xterm asks `confirm()` and opens the link with `window.open` inside the
+ * webview; with this one a link opens only on Ctrl/Cmd+click, only for http(s), and only
+ * through `open` (the app's `open_link`, which opens the user's browser). `open`
+ * undefined (a read-only view): links are inert.
+ */
+export function terminalLinkHandler(open: ((uri: string) => void) | undefined): {
+  allowNonHttpProtocols: false;
+  activate(e: LinkEvent, uri: string): void;
+} {
+  return {
+    allowNonHttpProtocols: false,
+    activate(e: LinkEvent, uri: string): void {
+      e.preventDefault();
+      if (open !== undefined && opensLink(e, uri)) open(uri);
+    },
+  };
 }
 
 /** "3% · 12 MB": a terminal's process tree, short enough for its tab. */

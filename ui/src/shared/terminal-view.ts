@@ -16,7 +16,7 @@ import { WebglAddon } from "@xterm/addon-webgl";
 import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import { h } from "./dom";
-import { OutputFeed, fontForGrid, opensLink, terminalKey, zoomed } from "./terminal-logic";
+import { OutputFeed, fontForGrid, opensLink, terminalKey, terminalLinkHandler, zoomed } from "./terminal-logic";
 
 export const BASE_FONT_SIZE = 15;
 const FONT_FAMILY = '"JetBrains Mono", "DejaVu Sans Mono", "Liberation Mono", monospace';
@@ -79,6 +79,9 @@ export class TerminalView {
       scrollback: 5000,
       allowProposedApi: true, // unicode11
       theme: { background: "#0b0f18", foreground: "#e8edf7", cursor: "#ffb547" },
+      // OSC 8 hyperlinks a program prints: Ctrl/Cmd+click through `openLink` only
+      // (xterm's default would `window.open` them in the webview).
+      linkHandler: terminalLinkHandler(source.openLink ? (uri) => source.openLink?.(uri) : undefined),
     });
     const addons = [this.fit, this.search, new Unicode11Addon()];
     if (source.openLink) addons.push(new WebLinksAddon((e, uri) => this.onLink(e, uri)));
@@ -224,8 +227,14 @@ export class TerminalView {
   text(): string {
     const buffer = this.term.buffer.active;
     const lines: string[] = [];
-    for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i)?.translateToString(true) ?? "");
-    return lines.join("\n").replace(/\n+$/, "");
+    for (let i = 0; i < buffer.length; i++) {
+      const line = buffer.getLine(i);
+      const text = line?.translateToString(false) ?? "";
+      // A row wrapped from the one above continues its line: the text as printed.
+      if (line?.isWrapped && lines.length > 0) lines[lines.length - 1] += text;
+      else lines.push(text);
+    }
+    return lines.map((l) => l.trimEnd()).join("\n").replace(/\n+$/, "");
   }
 
   /** Whether the viewport shows the newest line (not scrolled back). */

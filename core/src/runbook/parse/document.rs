@@ -9,24 +9,115 @@ use crate::runbook::infer;
 use crate::runbook::markdown::{Node, NodeKind};
 use crate::runbook::model::*;
 
+/// Rows of timeline tables: a clock range ("0:00-1:00") in the first column, or in
+/// a column headed like "Time" / "Duration" ("Timing Guide", agenda tables), where a
+/// duration ("5 min", "2-3 min") runs on from the row before.
 pub(super) fn timeline(tree: &Node) -> Vec<TimelineEntry> {
     let mut out = Vec::new();
     tree.walk(&mut |n| {
         if n.kind != NodeKind::Table {
             return;
         }
+        let header = n.children.first().map(cells).unwrap_or_default();
+        let time_column = header.iter().position(|h| is_time_header(h));
+        let column = time_column.unwrap_or(0);
+        let label_column = if column == 0 { 1 } else { 0 };
+        let mut clock = 0u32;
         for row in n.children.iter().skip(1) {
             let cells = cells(row);
-            let Some((start, end)) = cells.first().and_then(|c| infer::time_range(c)) else {
+            let Some(cell) = cells.get(column) else {
                 continue;
             };
-            let label = cells.get(1).cloned().unwrap_or_default();
+            let span = infer::time_range(cell).or_else(|| {
+                // An agenda's durations; "12 ms" in a results table is no budget.
+                let seconds = time_column
+                    .and(infer::duration_seconds(cell))
+                    .filter(|s| *s >= MIN_AGENDA_SECONDS)?;
+                Some((clock, clock.saturating_add(seconds)))
+            });
+            let Some((start, end)) = span else { continue };
+            clock = end;
+            let label = cells.get(label_column).cloned().unwrap_or_default();
             out.push(TimelineEntry {
                 start_seconds: start,
                 end_seconds: end,
                 label: label.trim_matches(['"', '*', ' ']).to_string(),
                 line: row.line,
                 step: None,
+            });
+        }
+    });
+    out
+}
+
+const MIN_AGENDA_SECONDS: u32 = 10;
+
+fn is_time_header(text: &str) -> bool {
+    let t = text.trim().trim_matches('*').trim().to_ascii_lowercase();
+    [
+        "time", "duration", "timing", "minutes", "length", "min", "when",
+    ]
+    .contains(&t.as_str())
+}
+
+/// How many code blocks the Markdown holds: every one pulldown-cmark reports
+/// becomes a node of the tree.
+pub(super) fn code_blocks(tree: &Node) -> usize {
+    let mut n = 0;
+    tree.walk(&mut |node| n += usize::from(matches!(node.kind, NodeKind::Code { .. })));
+    n
+}
+
+/// Points each checklist item that has a code block under it at that block, whose
+/// commands check it (a nested item's code is its own, not its parent's).
+pub(super) fn link_checklist(tree: &Node, runbook: &mut Runbook) {
+    let mut code_lines: Vec<Option<usize>> = Vec::new();
+    tree.walk(&mut |n| {
+        if n.task.is_some() {
+            code_lines.push(first_own_code(n));
+        }
+    });
+    let ids: HashMap<usize, &str> = runbook
+        .steps
+        .iter()
+        .flat_map(|s| &s.blocks)
+        .map(|b| (b.line, b.id.as_str()))
+        .collect();
+    for (item, line) in runbook.checklist.iter_mut().zip(code_lines) {
+        item.block = line.and_then(|l| ids.get(&l)).map(|id| id.to_string());
+    }
+}
+
+fn first_own_code(item: &Node) -> Option<usize> {
+    item.children.iter().find_map(|child| {
+        if matches!(child.kind, NodeKind::Code { .. }) {
+            return Some(child.line);
+        }
+        if child.task.is_some() {
+            return None;
+        }
+        first_own_code(child)
+    })
+}
+
+/// "Terminal 1: API server" items (or paragraphs) in prose: named terminals the
+/// author plans, as `# Terminal 1` comments in blocks name them.
+pub(super) fn proposed_terminals(tree: &Node) -> Vec<ProposedTerminal> {
+    let mut out: Vec<ProposedTerminal> = Vec::new();
+    tree.walk(&mut |n| {
+        if !matches!(n.kind, NodeKind::Item | NodeKind::Paragraph) {
+            return;
+        }
+        let lead = n.lead();
+        let text = lead.text.trim();
+        let Some((name, purpose)) = infer::terminal_role(text) else {
+            return;
+        };
+        if !out.iter().any(|t| t.name == name) {
+            out.push(ProposedTerminal {
+                name,
+                purpose,
+                line: n.line,
             });
         }
     });
@@ -106,6 +197,7 @@ pub(super) fn checklist(tree: &Node) -> Vec<ChecklistItem> {
             checked,
             line: n.line,
             auto,
+            block: None,
         });
     });
     out
@@ -192,8 +284,10 @@ pub(super) fn terminals(steps: &[Step]) -> Vec<String> {
         let names = block
             .commands
             .iter()
+            .chain(&block.hidden)
             .map(|c| &c.terminal)
-            .chain(std::iter::once(&block.terminal));
+            .chain(std::iter::once(&block.terminal))
+            .chain(block.input.iter().filter_map(|l| l.target.as_ref()));
         for name in names {
             if !name.is_empty() && seen.insert(name.clone()) {
                 out.push(name.clone());

@@ -9,14 +9,20 @@
 //! - [`steps`]: presenter content gathered into steps (notes, Q&A, expectations, ...).
 //! - [`content`]: reading one list item, table or label (Q&A card forms, targets).
 //! - [`blocks`]: code blocks: run, input or shown; commands; ids and terminals.
+//! - [`output`]: untagged blocks that read as shell; output pasted into shell blocks.
+//! - [`lists`]: a document without `##`: the items of its numbered list or checklist.
 //! - [`document`]: what belongs to the whole runbook (timeline, checklist, probes).
 
 mod blocks;
 /// Shared with `render` (the audience view drops what the parser takes for notes).
 pub(in crate::runbook) mod content;
 mod document;
+mod lists;
+mod output;
 mod sections;
 mod steps;
+#[cfg(test)]
+mod tests;
 mod waits;
 
 use std::path::Path;
@@ -24,7 +30,11 @@ use std::path::Path;
 use super::frontmatter;
 use super::markdown::{parse_tree, LineIndex};
 use super::model::Runbook;
-use document::{checklist, match_timeline, propose_probes, terminals, timeline};
+use document::{
+    checklist, code_blocks, link_checklist, match_timeline, propose_probes, proposed_terminals,
+    terminals, timeline,
+};
+use lists::list_steps;
 use sections::{outline, owners, sections, title};
 use steps::Builder;
 
@@ -43,7 +53,7 @@ pub fn parse(source: &str, path: Option<&Path>) -> Runbook {
         diagnostics: fm.diagnostics,
         ..Builder::default()
     };
-    let sections = sections(&tree, lines.line_of(fm.body.len()));
+    let sections = list_steps(sections(&tree, lines.line_of(fm.body.len())), &fm.body);
     let owners = owners(&sections);
     builder.build_steps(&sections, &owners);
     builder.assign_ids_and_terminals();
@@ -60,7 +70,10 @@ pub fn parse(source: &str, path: Option<&Path>) -> Runbook {
         metrics: fm.metrics,
         terminals: Vec::new(),
         diagnostics: builder.diagnostics,
+        code_blocks_in_source: code_blocks(&tree),
+        proposed_terminals: proposed_terminals(&tree),
     };
+    link_checklist(&tree, &mut runbook);
     match_timeline(&mut runbook);
     propose_probes(&tree, &mut runbook);
     waits::resolve_waits(&mut runbook);

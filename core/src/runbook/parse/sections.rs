@@ -20,6 +20,8 @@ pub(super) struct Section<'a> {
     pub(super) nodes: Vec<&'a Node>,
     pub(super) line: usize,
     pub(super) end_line: usize,
+    /// For a step made of a list item (a document without `##`): the item.
+    pub(super) item: Option<&'a Node>,
 }
 
 pub(super) fn sections(tree: &Node, last_line: usize) -> Vec<Section<'_>> {
@@ -34,6 +36,7 @@ pub(super) fn sections(tree: &Node, last_line: usize) -> Vec<Section<'_>> {
         nodes: Vec::new(),
         line: 1,
         end_line: last_line,
+        item: None,
     }];
     let mut open: Vec<usize> = Vec::new(); // stack of ancestors by level
     for node in &tree.children {
@@ -70,6 +73,7 @@ pub(super) fn sections(tree: &Node, last_line: usize) -> Vec<Section<'_>> {
             nodes: Vec::new(),
             line: node.line,
             end_line: last_line,
+            item: None,
         });
         open.push(out.len() - 1);
     }
@@ -80,6 +84,11 @@ pub(super) fn sections(tree: &Node, last_line: usize) -> Vec<Section<'_>> {
 pub(super) fn owners(sections: &[Section]) -> Vec<Option<usize>> {
     let title_section = document_title_section(sections);
     let mut owner: Vec<Option<usize>> = vec![None; sections.len()];
+    // What comes before the first heading is a step of its own (an introduction)
+    // when it holds anything presentable: nothing in a document is left out.
+    if let Some(first) = owner.first_mut() {
+        *first = Some(0);
+    }
     for i in 1..sections.len() {
         let s = &sections[i];
         let budgeted_ancestor = ancestors(sections, i).find(|&a| sections[a].budget.is_some());
@@ -107,7 +116,7 @@ pub(super) fn ancestors<'s>(sections: &'s [Section], i: usize) -> impl Iterator<
 /// The single level-1 heading that opens the document, if there is one.
 pub(super) fn document_title_section(sections: &[Section]) -> Option<usize> {
     let h1: Vec<usize> = (1..sections.len())
-        .filter(|&i| sections[i].level == 1)
+        .filter(|&i| sections[i].level == 1 && sections[i].heading.is_some())
         .collect();
     (h1.len() == 1 && h1[0] == 1).then_some(1)
 }
@@ -116,7 +125,10 @@ pub(super) fn title(fm: &FrontMatter, sections: &[Section], path: Option<&Path>)
     if let Some(t) = &fm.title {
         return t.clone();
     }
-    if let Some(s) = sections.iter().find(|s| s.level == 1) {
+    if let Some(s) = sections
+        .iter()
+        .find(|s| s.level == 1 && s.heading.is_some())
+    {
         return s.title.clone();
     }
     path.and_then(|p| p.file_stem())
@@ -133,6 +145,7 @@ pub(super) fn outline(
         .iter()
         .enumerate()
         .skip(1)
+        .filter(|(_, s)| s.heading.is_some())
         .map(|(i, s)| Heading {
             level: s.level,
             title: s.title.clone(),
