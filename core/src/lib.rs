@@ -6,11 +6,13 @@
 //! - [`record`]: rehearsal recordings (asciicast), the rehearsal store, playback.
 //! - [`capture`]: terminal snapshots (SVG/PNG) and the backup bundle.
 //! - [`trust`]: what a runbook would execute, what it may never do, and trust decisions.
+//! - [`prefs`]: what is kept between runs (recent runbooks, window placement, the tour's copy).
 //! - [`demo_service`]: the small HTTP service our own runbooks demo.
 
 pub mod capture;
 pub mod cli;
 pub mod demo_service;
+pub mod prefs;
 pub mod probe;
 pub mod record;
 pub mod runbook;

@@ -227,7 +227,7 @@ fn a_late_view_starts_masked_where_a_masked_block_printed_before() {
         plain.contains("1234-open"),
         "the plain screen holds it: {plain:?}"
     );
-    let (view, sink) = masked_view(Arc::clone(&base));
+    let (_view, sink) = masked_view(Arc::clone(&base));
     let (id, snapshot) = s.attach_masked(sink, Acknowledge::Never);
     let redraw = String::from_utf8_lossy(&snapshot.redraw).into_owned();
     assert!(

@@ -221,3 +221,157 @@ fn a_gate_whose_service_never_comes_up_reports_the_timeout() {
     );
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+const FOR_CI: &str = r#"---
+redact: ["tok-[a-z0-9]+"]
+---
+# Nightly Check
+
+## Greets
+
+```bash
+echo "all good, token tok-abc123"
+```
+
+You should see `all good`.
+
+## Breaks
+
+```bash
+echo "about to fail <here> & now"
+false
+```
+
+You should see `never printed`.
+
+## Cleanup (optional)
+
+```bash
+echo never run
+```
+
+## Just Prose
+
+Nothing to run here.
+"#;
+
+/// The first child element of `node` named `tag`.
+fn child<'a, 'input>(
+    node: roxmltree::Node<'a, 'input>,
+    tag: &str,
+) -> Option<roxmltree::Node<'a, 'input>> {
+    node.children().find(|n| n.has_tag_name(tag))
+}
+
+fn junit_schema() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/junit/junit.xsd")
+}
+
+/// `xmllint --schema`: whether `xml` validates, and what xmllint said.
+fn validates(xml: &Path) -> (bool, String) {
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(junit_schema())
+        .arg(xml)
+        .output()
+        .expect("xmllint runs (Debian package libxml2-utils; `cargo xtask setup` installs it)");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn junit_reports_validate_and_name_passed_failed_and_skipped_steps() {
+    let path = scratch("junit", FOR_CI);
+    let report = path.with_file_name("report.xml");
+    let (code, out, err) = rehearse(&[
+        "--no-record",
+        "--junit",
+        &report.display().to_string(),
+        &path.display().to_string(),
+    ]);
+    assert_eq!(code, 1, "the failing step makes it exit 1\n{out}\n{err}");
+    let xml = std::fs::read_to_string(&report).expect("the JUnit file is written");
+    let (ok, why) = validates(&report);
+    assert!(ok, "the report does not validate:\n{why}\n{xml}");
+    assert!(
+        !xml.contains("tok-abc123"),
+        "a redacted secret reached the file:\n{xml}"
+    );
+
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let root = doc.root_element();
+    let counts = |n: roxmltree::Node| {
+        ["tests", "failures", "skipped"].map(|a| n.attribute(a).unwrap_or("?").to_string())
+    };
+    assert_eq!(counts(root), ["3", "1", "1"]);
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 1, "one testsuite per runbook");
+    assert_eq!(suites[0].attribute("name"), Some("Nightly Check"));
+    assert_eq!(counts(suites[0]), ["3", "1", "1"]);
+    let cases: Vec<_> = suites[0]
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    let names: Vec<_> = cases.iter().filter_map(|c| c.attribute("name")).collect();
+    assert_eq!(names, ["1. Greets", "2. Breaks", "3. Cleanup (optional)"]);
+
+    let greets = cases[0];
+    assert!(child(greets, "failure").is_none() && child(greets, "skipped").is_none());
+    let out = child(greets, "system-out")
+        .and_then(|n| n.text())
+        .unwrap_or_default();
+    assert!(out.contains("all good, token **********"), "{out}");
+    let seconds: f64 = greets
+        .attribute("time")
+        .unwrap_or("x")
+        .parse()
+        .expect("a time");
+    assert!(seconds > 0.0, "a step that ran has its time");
+
+    let failure = child(cases[1], "failure").expect("the failing step has a failure");
+    let message = failure.attribute("message").unwrap_or_default();
+    assert!(message.contains("exit 1"), "{message}");
+    assert!(
+        message.contains("\"never printed\" was not seen"),
+        "{message}"
+    );
+    let tail = failure.text().unwrap_or_default();
+    assert!(tail.contains("about to fail <here> & now"), "{tail}");
+
+    let skipped = child(cases[2], "skipped").expect("the optional step is skipped");
+    assert!(
+        skipped
+            .attribute("message")
+            .unwrap_or_default()
+            .contains("optional"),
+        "{xml}"
+    );
+    let _ = std::fs::remove_dir_all(path.parent().expect("scratch dir"));
+}
+
+#[test]
+fn the_junit_schema_rejects_what_ci_systems_cannot_read() {
+    // The check above proves something only if the schema refuses broken reports.
+    let dir = std::env::temp_dir().join(format!("cuedeck-junit-xsd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let cases = [
+        // A test case without a name.
+        r#"<testsuites tests="1" failures="0" errors="0"><testsuite name="a" tests="1" failures="0" errors="0" skipped="0" time="0.1"><testcase classname="x" time="0.1"/></testsuite></testsuites>"#,
+        // A time that is not seconds.
+        r#"<testsuites tests="1" failures="0" errors="0"><testsuite name="a" tests="1" failures="0" errors="0" skipped="0" time="1.2s"><testcase name="n" classname="x" time="0.1"/></testsuite></testsuites>"#,
+        // Two outcomes for one case.
+        r#"<testsuites tests="1" failures="1" errors="0"><testsuite name="a" tests="1" failures="1" errors="0" skipped="0" time="0.1"><testcase name="n" classname="x" time="0.1"><failure/><skipped/></testcase></testsuite></testsuites>"#,
+    ];
+    for (i, xml) in cases.iter().enumerate() {
+        let file = dir.join(format!("bad-{i}.xml"));
+        std::fs::write(&file, xml).expect("write");
+        let (ok, _) = validates(&file);
+        assert!(!ok, "the schema accepted bad report {i}: {xml}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

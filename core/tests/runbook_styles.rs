@@ -458,6 +458,29 @@ fn the_audience_sees_an_item_steps_blocks_but_not_its_notes_or_spoken_quotes() {
         "{}",
         deploy.html
     );
+    // A checklist item that became a step shows its title and block; the pre-flight
+    // item without a block ("Charge the clicker") is no step and shows nowhere.
+    let checklist = AudienceView::of(&fixture("checklist-only.md"));
+    assert_eq!(checklist.steps.len(), 3);
+    for step in &checklist.steps {
+        assert_eq!(step.blocks.len(), 1, "{}: {}", step.title, step.html);
+        assert!(step.html.contains(&step.title), "{}", step.html);
+        assert!(!step.html.contains("<input"), "{}", step.html);
+    }
+    assert!(!checklist.steps[2].html.contains("hotel wifi"));
+    // Under a heading, a checklist item's text is the presenter's; its commands run on
+    // the shared screen, so they are shown.
+    let preflight = AudienceView::of(&fixture("preflight-checklist.md"));
+    let cluster = &preflight.steps[0];
+    assert_eq!(cluster.blocks.len(), 2, "{}", cluster.html);
+    assert!(!cluster.html.contains("Point kubectl"), "{}", cluster.html);
+    assert!(
+        !cluster.html.contains("Slides exported"),
+        "{}",
+        cluster.html
+    );
+    let seed = &preflight.steps[1];
+    assert!(!seed.html.contains("The count is 1000"), "{}", seed.html);
     let quotes = AudienceView::of(&fixture("interview-quotes.md"));
     let consumers = &quotes.steps[2];
     assert_eq!(consumers.blocks.len(), 2);

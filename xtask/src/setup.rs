@@ -27,7 +27,8 @@ pub const BUILD_PACKAGES: &[&str] = &[
 /// Extra packages for `cargo xtask test`: the WebDriver of WebKitGTK, a virtual display,
 /// ImageMagick for screenshots, x11-utils (xwininfo) to read the native window title,
 /// asciinema, which the tests prove reads our recordings, and headless Chromium with its
-/// chromedriver, the real browser the backup bundle's test plays an export in.
+/// chromedriver, the real browser the backup bundle's test plays an export in, and
+/// xmllint (libxml2-utils), which validates `cuedeck rehearse --junit` against the schema.
 pub const TEST_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "xvfb",
@@ -37,6 +38,7 @@ pub const TEST_PACKAGES: &[&str] = &[
     "asciinema",
     "chromium",
     "chromium-driver",
+    "libxml2-utils",
 ];
 
 pub const MIN_NODE_MAJOR: u32 = 20;

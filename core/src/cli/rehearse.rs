@@ -1,7 +1,8 @@
-//! `cuedeck rehearse RUNBOOK [--from STEP] [--only STEP,...] [--json] [--no-record] [--typing]`:
+//! `cuedeck rehearse RUNBOOK [--from STEP] [--only STEP,...] [--json] [--junit FILE] [--no-record] [--typing]`:
 //! runs every runnable step in real terminals, headless, records them into a new
 //! rehearsal folder (`.cuedeck/rehearsals/...`), and reports each step's status,
-//! exit code, duration and expectations. It first prints what runs beyond the
+//! exit code, duration and expectations (and writes them as JUnit XML with `--junit`,
+//! for CI systems). It first prints what runs beyond the
 //! visible blocks (the trust sheet). Exits 1 when any step failed, 2 when the
 //! runbook cannot be read or has errors, 3 when it asks for what no runbook may do.
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use crate::record::redact::{self, Redactor};
 use crate::runbook::{self, lint, Runbook, Severity, Step};
+use crate::show::junit;
 use crate::show::rehearse::{self, Probing};
 use crate::show::run_all::{self, Progress, Report, Selection, StepResult};
 use crate::show::terminals;
@@ -36,6 +38,10 @@ pub struct RehearseArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also write the report as JUnit XML to FILE (one test case per step), as CI
+    /// systems read test results.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Run the steps without recording them.
     #[arg(long)]
     pub no_record: bool,
@@ -103,6 +109,9 @@ pub fn run(args: &RehearseArgs) -> ExitCode {
         typing: args.typing,
     };
     let progress = PrintProgress { json: args.json };
+    let started = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
     let (report, folder) = if args.no_record {
         match run_all::run_all(&runbook, &manager, &selection, progress) {
             Ok(report) => (report, None),
@@ -135,6 +144,22 @@ pub fn run(args: &RehearseArgs) -> ExitCode {
         print!("{}", table(&runbook, &report));
         if let Some(folder) = &folder {
             println!("recorded in {}", folder.display());
+        }
+    }
+    if let Some(path) = &args.junit {
+        let suite = junit::Suite {
+            runbook: &runbook,
+            file: &file,
+            report: &report,
+            selection: &selection,
+            timestamp: started,
+        };
+        if let Err(e) = std::fs::write(path, junit::to_xml(&[suite])) {
+            eprintln!(
+                "error: cannot write the JUnit report {}: {e}",
+                path.display()
+            );
+            return ExitCode::from(2);
         }
     }
     ExitCode::from(u8::from(report.failed() > 0))

@@ -134,9 +134,10 @@ impl<'a, I: Iterator<Item = Event<'a>>> Iterator for SafeEvents<'_, I> {
 ///   ("**Key point:** ...", "Expected Result: ...");
 /// - a paragraph or list item that is a presenter remark ("Call out that ..."), an
 ///   expectation ("You should see `X`") or a question ("Q: ... → A: ...", `**Q: ...**`
-///   with its answers). Of such a list item only the code blocks nested in it stay;
+///   with its answers), and a `- [ ]` checklist item that is not the step itself. Of
+///   such a list item only the code blocks nested in it stay;
 /// - a quoted blockquote (the pitch), tables with a Target column or timeline rows,
-///   `- [ ]` checklist items, and HTML comments;
+///   and HTML comments;
 /// - a heading left with nothing under it, and a list left with no items.
 ///
 /// The n-th code block kept becomes the placeholder for its own `block_ids` entry.
@@ -182,6 +183,8 @@ fn render_for_audience(
             }
             match &event {
                 Event::InlineHtml(raw) if raw.trim_start().starts_with("<!--") => None,
+                // The audience has no pre-flight list to tick.
+                Event::TaskListMarker(_) => None,
                 _ => Some(event),
             }
         });
@@ -287,6 +290,9 @@ struct Cut {
     blocks: Vec<(Range<usize>, NodeKind)>,
     /// Inline text spans: a tight list item's own text.
     texts: Vec<Range<usize>>,
+    /// The list items that are the step itself (an item step's own item): a checklist
+    /// item that became a step is the step's content, not the pre-flight list.
+    step_items: Vec<Range<usize>>,
 }
 
 impl Cut {
@@ -298,6 +304,7 @@ impl Cut {
             .filter(|n| matches!(n.kind, NodeKind::List(_)))
             .flat_map(|list| &list.children);
         for item in items {
+            self.step_items.push(item.range.clone());
             for bullet in item
                 .sublists()
                 .filter(|l| l.kind == NodeKind::List(None))
@@ -455,8 +462,8 @@ impl Cut {
         let own = item.own_text();
         let label = opening_label(lead);
         // Checklist items, questions (with their answers) and labelled notes go whole.
-        if item.task.is_some()
-            || infer::is_question_prefixed(&own)
+        // Questions (with their answers) and labelled notes go whole.
+        if infer::is_question_prefixed(&own)
             || label.as_ref().is_some_and(|(l, _)| is_presenter(Some(*l)))
         {
             self.cut(item);
@@ -467,6 +474,11 @@ impl Cut {
             Some((label, rest)) => (presenter_text(rest, &lead.code_spans), Some(*label)),
             None => (presenter_text(&own, &lead.code_spans), context),
         };
+        // A checklist item is the presenter's pre-flight list, but the commands under
+        // it run in the terminals the audience sees, so they stay, as a remark's do.
+        // A checklist item that is the step itself is the step's content.
+        let checklist = item.task.is_some() && !self.step_items.contains(&item.range);
+        let presenter = presenter || checklist;
         let nested = item
             .children
             .iter()

@@ -7,6 +7,7 @@
 //! - [`gate`]: readiness gates (`waitFor`): a block runs once its services are up.
 //! - [`state`]: the show state both windows share (step, modes, timer, blank, audience),
 //!   changed by typed commands and published to every subscriber; [`timer`] its clock.
+//! - [`junit`]: a rehearsal's report as JUnit XML, for CI systems.
 //! - [`audience`]: what the audience window receives: the runbook without its notes, redacted.
 //! - [`presenter`]: the runbook as the presenter window shows it: masked, unless the
 //!   front matter lets the presenter see secrets.
@@ -14,6 +15,7 @@
 pub mod audience;
 pub mod block;
 pub mod gate;
+pub mod junit;
 pub mod presenter;
 pub mod rehearse;
 pub mod run_all;

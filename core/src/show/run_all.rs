@@ -153,8 +153,13 @@ pub fn select(runbook: &Runbook, selection: &Selection) -> Result<Vec<usize>, Se
                 only.contains(i)
             }
         })
-        .filter(|i| runnable_blocks(&runbook.steps[*i]).next().is_some())
+        .filter(|i| has_runnable_blocks(&runbook.steps[*i]))
         .collect())
+}
+
+/// Whether `step` has a block a rehearsal runs (a step of prose only has none).
+pub fn has_runnable_blocks(step: &Step) -> bool {
+    runnable_blocks(step).next().is_some()
 }
 
 fn runnable_blocks(step: &Step) -> impl Iterator<Item = &crate::runbook::CodeBlock> {

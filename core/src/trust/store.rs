@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::prefs::{self, json_file, json_file::JsonFileError};
+
 /// Where trust decisions are read and written.
 #[derive(Debug, Clone)]
 pub struct TrustStore {
@@ -19,18 +21,8 @@ pub struct TrustStore {
 pub enum TrustStoreError {
     #[error("no config folder: neither CUEDECK_CONFIG_DIR, XDG_CONFIG_HOME nor HOME is set")]
     NoConfigDir,
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path} is not a trust file Cuedeck wrote: {message}")]
-    Corrupt { path: PathBuf, message: String },
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("trust decisions: {0}")]
+    File(#[from] JsonFileError),
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -49,12 +41,7 @@ struct Entry {
 impl TrustStore {
     /// The user's store.
     pub fn user() -> Result<Self, TrustStoreError> {
-        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-        let dir = var("CUEDECK_CONFIG_DIR")
-            .map(PathBuf::from)
-            .or_else(|| var("XDG_CONFIG_HOME").map(|d| PathBuf::from(d).join("cuedeck")))
-            .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".config").join("cuedeck")))
-            .ok_or(TrustStoreError::NoConfigDir)?;
+        let dir = prefs::config_dir().ok_or(TrustStoreError::NoConfigDir)?;
         Ok(Self::at(&dir))
     }
 
@@ -92,34 +79,11 @@ impl TrustStore {
     }
 
     fn read(&self) -> Result<TrustFile, TrustStoreError> {
-        let text = match std::fs::read_to_string(&self.file) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(TrustFile::default()),
-            Err(source) => {
-                return Err(TrustStoreError::Read {
-                    path: self.file.clone(),
-                    source,
-                })
-            }
-        };
-        serde_json::from_str(&text).map_err(|e| TrustStoreError::Corrupt {
-            path: self.file.clone(),
-            message: e.to_string(),
-        })
+        Ok(json_file::read(&self.file)?)
     }
 
-    /// Written to a temporary file and renamed: a crash never leaves half a file.
     fn write(&self, file: &TrustFile) -> Result<(), TrustStoreError> {
-        let err = |source| TrustStoreError::Write {
-            path: self.file.clone(),
-            source,
-        };
-        let dir = self.file.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(err)?;
-        let text = serde_json::to_string_pretty(file).unwrap_or_default();
-        let tmp = self.file.with_extension("json.tmp");
-        std::fs::write(&tmp, text).map_err(err)?;
-        std::fs::rename(&tmp, &self.file).map_err(err)
+        Ok(json_file::write(&self.file, file)?)
     }
 }
 

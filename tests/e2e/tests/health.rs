@@ -185,3 +185,95 @@ async fn the_demo_service_light_follows_the_service_and_charts_move_under_load()
     })
     .await
 }
+
+/// The pre-flight row of the checklist item `subject`, as a JS expression.
+fn preflight_row(subject: &str) -> String {
+    format!(
+        "[...document.querySelectorAll('#preflight-list .preflight-item')]\
+         .find(li => li.querySelector('.subject').innerText === {subject:?})"
+    )
+}
+
+#[tokio::test]
+async fn a_checklist_items_command_runs_from_the_preflight_panel_and_ticks_it() -> Result<()> {
+    let Some(env) =
+        Env::or_skip("a_checklist_items_command_runs_from_the_preflight_panel_and_ticks_it")
+    else {
+        return Ok(());
+    };
+    let (dir, runbook) = cuedeck_e2e::fixture_copy("preflight-run", "preflight-run.md")?;
+    let result = with_app(&env, "preflight-run", &runbook, async |app| {
+        app.wait_ready().await?;
+        app.click("#preflight-button").await?;
+        let passing = preflight_row("The scratch folder exists");
+        let failing = preflight_row("The demo's config is in place");
+        let by_hand = preflight_row("Water on the lectern");
+        app.wait_for(
+            "three checklist rows to tick",
+            &format!(
+                "[{passing}, {failing}, {by_hand}].every(li => li && li.dataset.status === 'manual')"
+            ),
+            START_TIMEOUT,
+        )
+        .await?;
+        // Only the items with a command under them can be run.
+        let runs = app
+            .js(&format!(
+                "return [{passing}, {failing}, {by_hand}].map(li => !!li.querySelector('button.preflight-run'));"
+            ))
+            .await?;
+        ensure!(
+            runs == serde_json::json!([true, true, false]),
+            "Run buttons on the rows: {runs}"
+        );
+        ensure!(
+            app.text("#preflight-button").await? == "Pre-flight: 3 to tick",
+            "the counter before any run"
+        );
+
+        app.js(&format!(
+            "{passing}.querySelector('button.preflight-run').click(); return null;"
+        ))
+        .await?;
+        app.wait_for(
+            "the passing item to be ticked",
+            &format!(
+                "(() => {{ const li = {passing}; return li.dataset.status === 'ok' && \
+                 li.querySelector('input[type=checkbox]').checked; }})()"
+            ),
+            START_TIMEOUT,
+        )
+        .await?;
+        app.wait_for(
+            "the counter to go down",
+            "document.getElementById('preflight-button').innerText === 'Pre-flight: 2 to tick'",
+            UI_TIMEOUT,
+        )
+        .await?;
+
+        app.js(&format!(
+            "{failing}.querySelector('button.preflight-run').click(); return null;"
+        ))
+        .await?;
+        app.wait_for(
+            "the failing item to turn red with its exit code",
+            &format!(
+                "(() => {{ const li = {failing}; return li.dataset.status === 'missing' && \
+                 li.querySelector('.detail').innerText.includes('exit 1') && \
+                 !li.querySelector('input[type=checkbox]').checked; }})()"
+            ),
+            START_TIMEOUT,
+        )
+        .await?;
+        let counter = app.text("#preflight-button").await?;
+        ensure!(
+            counter == "Pre-flight: 2 to tick",
+            "a failed check stays to tick: {counter:?}"
+        );
+        app.screenshot("preflight-run").await?;
+        Ok(())
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
