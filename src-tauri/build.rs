@@ -6,7 +6,11 @@ use std::path::Path;
 /// Every `#[tauri::command]` the app registers. Keep in sync with `src/lib.rs`.
 const COMMANDS: &[&str] = &[
     "open_runbook",
+    "open_tour",
     "initial_runbook",
+    "start_info",
+    "forget_recent",
+    "about",
     "watch_runbook",
     "terminal_attach",
     "terminal_ack",

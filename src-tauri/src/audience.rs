@@ -40,13 +40,17 @@ pub async fn audience_open<R: Runtime>(
     show: State<'_, Arc<Show>>,
     fullscreen: bool,
 ) -> Result<(), ShowRefused> {
-    let window = match app.get_webview_window(AUDIENCE_WINDOW) {
-        Some(window) => window,
-        None => create(&app, Arc::clone(&show))?,
+    let (window, created) = match app.get_webview_window(AUDIENCE_WINDOW) {
+        Some(window) => (window, false),
+        None => (create(&app, Arc::clone(&show))?, true),
     };
+    // Where it was last, if that monitor is still there; the projector wins otherwise.
+    let restored = created && crate::start::restore_placement(&window);
     let monitor = other_monitor(&app);
     if let Some(monitor) = &monitor {
-        place_on(&window, monitor);
+        if !(restored && is_on(&window, monitor)) {
+            place_on(&window, monitor);
+        }
     }
     let fullscreen = fullscreen || monitor.is_some();
     if fullscreen {
@@ -83,6 +87,7 @@ fn create<R: Runtime>(
     .map_err(|e| ShowRefused {
         message: format!("cannot open the audience window: {e}"),
     })?;
+    crate::start::keep_placement(&window);
     let on_close = Arc::clone(&show);
     let handle = app.clone();
     window.on_window_event(move |event| {
@@ -132,6 +137,14 @@ fn other_monitor<R: Runtime>(app: &AppHandle<R>) -> Option<Monitor> {
             .as_ref()
             .is_none_or(|p| m.position() != p.position())
     })
+}
+
+fn is_on<R: Runtime>(window: &WebviewWindow<R>, monitor: &Monitor) -> bool {
+    window
+        .current_monitor()
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.position() == monitor.position())
 }
 
 fn place_on<R: Runtime>(window: &WebviewWindow<R>, monitor: &Monitor) {

@@ -12,6 +12,7 @@ mod playback;
 mod probes;
 mod rehearsals;
 mod show;
+mod start;
 mod terminals;
 mod trust;
 mod watch;
@@ -28,6 +29,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 
 pub use error::{OpenError, OpenErrorKind};
 pub use probes::Probes;
+pub use start::PrefsPlace;
 pub use terminals::{BlockState, BlockStatus, TerminalError, Terminals};
 pub use trust::TrustPlace;
 
@@ -94,6 +96,21 @@ async fn initial_runbook<R: Runtime>(
     }
 }
 
+/// Opens the tour: its working copy in the data folder (made or refreshed from the
+/// shipped one), so its rehearsals land neither in the install nor in a checkout.
+#[tauri::command]
+async fn open_tour<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<Runbook, OpenError> {
+    let path = start::tour_copy().map_err(|reason| OpenError {
+        kind: OpenErrorKind::Unreadable,
+        path: "the tour".into(),
+        reason,
+    })?;
+    open(&app, &state, &path)
+}
+
 /// Subscribes the window to hot reloads of the open runbook (replaces any earlier one).
 #[tauri::command]
 async fn watch_runbook(
@@ -132,6 +149,9 @@ fn open<R: Runtime>(
 
     if let Ok(rb) = &loaded {
         use_runbook(app, path, rb);
+    }
+    if let Ok(rb) = &shown {
+        start::remember_opened(app, path, &rb.title);
     }
     match &loaded {
         Ok(rb) => tracing::info!(
@@ -229,11 +249,13 @@ pub fn builder<R: Runtime>(
     builder: tauri::Builder<R>,
     initial: Option<PathBuf>,
     trust: TrustPlace,
+    prefs: PrefsPlace,
 ) -> tauri::Builder<R> {
     let terminals = Arc::new(Terminals::default());
     builder
         .plugin(tauri_plugin_dialog::init())
         .manage(trust)
+        .manage(prefs)
         .manage(AppState::new(initial))
         .manage(Arc::clone(&terminals))
         .manage(Arc::new(Probes::new(terminals)))
@@ -241,7 +263,11 @@ pub fn builder<R: Runtime>(
         .manage(Arc::new(Show::new()))
         .invoke_handler(tauri::generate_handler![
             open_runbook,
+            open_tour,
             initial_runbook,
+            start::start_info,
+            start::forget_recent,
+            start::about,
             watch_runbook,
             terminals::terminal_attach,
             terminals::terminal_ack,
@@ -283,9 +309,22 @@ pub fn builder<R: Runtime>(
 
 /// Runs the app until its last window closes.
 pub fn run(initial: Option<PathBuf>) -> anyhow::Result<()> {
-    let app = builder(tauri::Builder::default(), initial, TrustPlace::user())
-        .build(tauri::generate_context!())
-        .map_err(|e| anyhow::anyhow!("the app failed to start: {e}"))?;
+    let app = builder(
+        tauri::Builder::default(),
+        initial,
+        TrustPlace::user(),
+        PrefsPlace::user(),
+    )
+    .setup(|app| {
+        // The presenter's window is made from tauri.conf.json before this runs.
+        if let Some(main) = app.get_webview_window(MAIN_WINDOW) {
+            start::restore_placement(&main);
+            start::keep_placement(&main);
+        }
+        Ok(())
+    })
+    .build(tauri::generate_context!())
+    .map_err(|e| anyhow::anyhow!("the app failed to start: {e}"))?;
     app.run(|app, event| {
         if let tauri::RunEvent::Exit = event {
             // Shells run in sessions of their own: close them, or they outlive the app.

@@ -20,9 +20,14 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn app(initial: Option<PathBuf>) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = builder(mock_builder(), initial, crate::TrustPlace::session_only())
-        .build(tauri::generate_context!())
-        .expect("the app builds on the mock runtime");
+    let app = builder(
+        mock_builder(),
+        initial,
+        crate::TrustPlace::session_only(),
+        crate::PrefsPlace::none(),
+    )
+    .build(tauri::generate_context!())
+    .expect("the app builds on the mock runtime");
     let window = WebviewWindowBuilder::new(&app, MAIN_WINDOW, Default::default())
         .build()
         .expect("the main window builds");
