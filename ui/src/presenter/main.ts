@@ -19,6 +19,7 @@ import {
   captureWindow,
   initialRunbook,
   openRunbook,
+  openTour,
   probeAttach,
   probeHide,
   showCommand,
@@ -32,6 +33,7 @@ import { ShowClient } from "../shared/show";
 import { KeymapSheet } from "./keymap";
 import { ShowControls } from "./playback";
 import { PreflightPanel } from "./preflight";
+import { StartPage } from "./start";
 import { RehearsalView, StepPeek } from "./rehearsals";
 import { TrustGate } from "./trust";
 import { TerminalPane } from "./terminal-pane";
@@ -84,6 +86,11 @@ const stage = new StagePanel(
   (columns) => void command({ kind: "audienceColumns", columns }),
 );
 const keymap = new KeymapSheet(byId("keymap"));
+const startPage = new StartPage(byId("empty"), byId("about"), {
+  open: (path) => void openPath(path),
+  choose: () => void chooseFile(),
+  tour: () => void openTourCopy(),
+});
 const rehearsals = new RehearsalView(byId<HTMLButtonElement>("rehearsals-button"));
 controls.onRehearsed = () => void rehearsals.refresh(true);
 new StepPeek(byId("steps"), (id) => controls.recordingOf(id), rehearsals.images);
@@ -111,6 +118,7 @@ function render(): void {
   renderHeader(runbook, current);
   renderError(error, runbook);
   showDeck(runbook !== null);
+  if (!runbook && !error) void startPage.refresh();
   if (runbook) {
     renderSteps(runbook, current, select);
     showStep();
@@ -245,6 +253,14 @@ async function openPath(path: string): Promise<void> {
   }
 }
 
+async function openTourCopy(): Promise<void> {
+  try {
+    display(await openTour());
+  } catch (e) {
+    fail(toOpenError(e, "the tour"));
+  }
+}
+
 let choosing = false;
 
 async function chooseFile(): Promise<void> {
@@ -280,6 +296,7 @@ function onUpdate(update: RunbookUpdate): void {
 /** Escape closes what is open over the deck first; true when it did. */
 function closeOverlay(): boolean {
   if (trustGate.isOpen()) trustGate.close();
+  else if (startPage.isAboutOpen()) startPage.closeAbout();
   else if (keymap.isOpen()) keymap.close();
   else if (rehearsals.isOpen()) rehearsals.close();
   else if (preflight.isOpen()) preflight.close();
@@ -440,7 +457,6 @@ async function start(): Promise<void> {
   });
   document.getElementById("open")?.addEventListener("click", () => void chooseFile());
   byId("step-body").addEventListener("click", onBlockButton);
-  document.getElementById("empty")?.addEventListener("click", () => void chooseFile());
   byId("audience-button").addEventListener("click", () => {
     void audienceOpen(false).catch((err: unknown) => controls.say(`Cannot open the audience window: ${String(err)}`));
   });

@@ -3,6 +3,8 @@
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
+  About,
+  StartInfo,
   AudienceView,
   BackupWritten,
   BlockStatus,
@@ -30,6 +32,26 @@ export function openRunbook(path: string): Promise<Runbook> {
 /** The runbook to show on start (already open, or named on the command line), if any. */
 export function initialRunbook(): Promise<Runbook | null> {
   return invoke<Runbook | null>("initial_runbook");
+}
+
+/** Opens the tour (its working copy in the data folder). */
+export function openTour(): Promise<Runbook> {
+  return invoke<Runbook>("open_tour");
+}
+
+/** The start page: recent runbooks, and whether the tour is installed. */
+export function startInfo(): Promise<StartInfo> {
+  return invoke<StartInfo>("start_info");
+}
+
+/** Takes a runbook off the recent list; the list as it is then. */
+export function forgetRecent(path: string): Promise<StartInfo> {
+  return invoke<StartInfo>("forget_recent", { path });
+}
+
+/** Version and build facts for the About dialog. */
+export function about(): Promise<About> {
+  return invoke<About>("about");
 }
 
 /** Subscribes to hot reloads of the open runbook. */

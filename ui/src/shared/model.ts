@@ -615,3 +615,30 @@ export interface AudienceView {
 
 /** What a presentation remote's buttons mean (the same in both windows). */
 export type ClickerAction = "advance" | "back" | "blank" | "start" | "leaveFullscreen";
+
+/** A runbook on the start page's list (`cuedeck_app::start::RecentEntry`). */
+export interface RecentEntry {
+  path: string;
+  title: string;
+  openedUnix: number;
+  exists: boolean;
+}
+
+/** What the start page shows (`cuedeck_app::start::StartInfo`). */
+export interface StartInfo {
+  recent: RecentEntry[];
+  tour: boolean;
+  notKept: string | null;
+}
+
+/** What the About dialog shows (`cuedeck_app::start::About`). */
+export interface About {
+  name: string;
+  version: string;
+  description: string;
+  license: string;
+  tauri: string;
+  webview: string | null;
+  configDir: string | null;
+  dataDir: string | null;
+}
