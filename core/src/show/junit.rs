@@ -34,9 +34,10 @@ pub struct Suite<'a> {
 
 /// The JUnit XML document of `suites`.
 pub fn to_xml(suites: &[Suite<'_>]) -> String {
-    let cases: Vec<Vec<Case>> = suites.iter().map(cases_of).collect();
-    let total = |f: fn(&Case) -> bool| cases.iter().flatten().filter(|c| f(c)).count();
-    let seconds: f64 = cases.iter().flatten().map(|c| c.seconds).sum();
+    let cases: Vec<SuiteCases> = suites.iter().map(cases_of).collect();
+    let all = || cases.iter().flat_map(|s| &s.cases);
+    let total = |f: fn(&Case) -> bool| all().filter(|c| f(c)).count();
+    let seconds: f64 = all().map(|c| c.seconds).sum();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         xml,
@@ -50,6 +51,12 @@ pub fn to_xml(suites: &[Suite<'_>]) -> String {
     }
     xml.push_str("</testsuites>\n");
     xml
+}
+
+/// A suite's test cases, and its title masked with the same redactor.
+struct SuiteCases {
+    title: String,
+    cases: Vec<Case>,
 }
 
 /// One step as a test case.
@@ -71,7 +78,7 @@ enum Verdict {
     Skipped(String),
 }
 
-fn cases_of(suite: &Suite<'_>) -> Vec<Case> {
+fn cases_of(suite: &Suite<'_>) -> SuiteCases {
     let runbook = suite.runbook;
     let redactor = Redactor::for_runbook(runbook);
     // Selection errors were reported before anything ran; none here means none selected.
@@ -83,7 +90,7 @@ fn cases_of(suite: &Suite<'_>) -> Vec<Case> {
         .find(|s| is_failure(s.status))
         .map(|s| s.number)
         .filter(|_| suite.selection.fail_fast);
-    runbook
+    let cases = runbook
         .steps
         .iter()
         .enumerate()
@@ -106,7 +113,11 @@ fn cases_of(suite: &Suite<'_>) -> Vec<Case> {
                 },
             }
         })
-        .collect()
+        .collect();
+    SuiteCases {
+        title: redactor.redact_string(&runbook.title),
+        cases,
+    }
 }
 
 fn ran(name: String, result: &StepResult) -> Case {
@@ -202,8 +213,8 @@ fn tail_bytes(text: &str, bytes: usize) -> &str {
     &text[start..]
 }
 
-fn write_suite(xml: &mut String, suite: &Suite<'_>, cases: &[Case]) {
-    let redactor = Redactor::for_runbook(suite.runbook);
+fn write_suite(xml: &mut String, suite: &Suite<'_>, masked: &SuiteCases) {
+    let cases = &masked.cases;
     let failures = cases
         .iter()
         .filter(|c| matches!(c.verdict, Verdict::Failed { .. }))
@@ -216,7 +227,7 @@ fn write_suite(xml: &mut String, suite: &Suite<'_>, cases: &[Case]) {
     let _ = writeln!(
         xml,
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{seconds:.3}\" timestamp=\"{}\" file=\"{}\">",
-        attr(&redactor.redact_string(&suite.runbook.title)),
+        attr(&masked.title),
         cases.len(),
         attr(&suite.timestamp),
         attr(suite.file),
