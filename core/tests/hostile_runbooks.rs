@@ -164,11 +164,27 @@ fn allowed_env_is_listed_first_passed_as_written_and_path_only_prepended() {
         cast.contains(&format!("greeting=$(touch {m})")),
         "the value reached the shell as written:\n{cast}"
     );
-    let inherited = std::env::var("PATH").unwrap_or_default();
-    assert!(
-        cast.contains(&format!("{}:{inherited}", bin.display())),
+    // The shell puts Cuedeck's own folder first (for `cuedeck demo-service`) unless
+    // PATH already holds it; the runbook's folder comes next, in front of whatever the
+    // user's profile made of the inherited PATH.
+    let own_dir = Path::new(env!("CARGO_BIN_EXE_cuedeck"))
+        .parent()
+        .expect("the CLI is in a folder")
+        .display()
+        .to_string();
+    // The last `path=` is the output line; the first is the command's own echo.
+    let shown = cast
+        .rsplit("path=")
+        .next()
+        .and_then(|rest| rest.split("\\r\\n").next())
+        .unwrap_or_default();
+    let dirs: Vec<&str> = shown.split(':').skip_while(|d| *d == own_dir).collect();
+    assert_eq!(
+        dirs.first().copied(),
+        Some(bin.display().to_string().as_str()),
         "the runbook's folder is put in front of the inherited PATH:\n{cast}"
     );
+    assert!(dirs.len() > 1, "the inherited PATH follows it:\n{cast}");
     assert!(
         cast.contains("/ls"),
         "the inherited PATH still finds ls:\n{cast}"
