@@ -152,16 +152,23 @@ fn start_tauri_driver(artifacts: &Path, display: &str) -> Result<Background> {
     Ok(bg)
 }
 
-/// The config folder the app and the tests use in this stage: trust decisions land
-/// there, never in the user's own `~/.config/cuedeck`.
+/// The config folder the app and the tests use in this stage: trust decisions, recent
+/// runbooks and window placements land there, never in the user's own
+/// `~/.config/cuedeck`.
 fn config_dir() -> PathBuf {
     std::env::temp_dir().join(format!("cuedeck-e2e-config-{}", std::process::id()))
+}
+
+/// The data folder of this stage (the tour's working copy), not `~/.local/share/cuedeck`.
+fn data_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("cuedeck-e2e-data-{}", std::process::id()))
 }
 
 /// What the app (started by WebKitWebDriver, started by tauri-driver) needs to show a
 /// window, and its config folder.
 fn display_env(cmd: &mut Command, display: &str) {
     cmd.env("CUEDECK_CONFIG_DIR", config_dir())
+        .env("CUEDECK_DATA_DIR", data_dir())
         .env("DISPLAY", display)
         .env("GDK_BACKEND", "x11")
         .env_remove("WAYLAND_DISPLAY")
@@ -169,15 +176,26 @@ fn display_env(cmd: &mut Command, display: &str) {
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
 }
 
-/// Runs the e2e test crate against the built app; `filter` selects tests by name.
-pub fn run(ws: &Workspace, filter: Option<&str>) -> Result<()> {
+/// Which end-to-end tests run, against which app.
+pub enum Selection<'a> {
+    /// The tests of the built app, or those whose name contains the filter.
+    Built(Option<&'a str>),
+    /// The installed app's test (`tests/install.rs`, ignored otherwise) against this binary.
+    Installed(PathBuf),
+}
+
+/// Runs the e2e test crate against the app the selection names.
+pub fn run(ws: &Workspace, selection: Selection) -> Result<()> {
     if !cfg!(target_os = "linux") {
         bail!(
             "the end-to-end tests need Linux (tauri-driver does not support macOS): \
              use `cargo xtask test --no-e2e` here"
         );
     }
-    let app = ws.binary(APP_PACKAGE)?;
+    let app = match &selection {
+        Selection::Built(_) => ws.binary(APP_PACKAGE)?,
+        Selection::Installed(app) => app.clone(),
+    };
     if !app.exists() {
         bail!(
             "{} not found: the app build stage did not produce it",
@@ -199,9 +217,15 @@ pub fn run(ws: &Workspace, filter: Option<&str>) -> Result<()> {
     let mut driver = start_tauri_driver(&artifacts, &display)?;
 
     let mut cmd = ws.cargo();
-    cmd.args(["test", "-p", E2E_PACKAGE, "--"]);
-    if let Some(f) = filter {
-        cmd.arg(f);
+    cmd.args(["test", "-p", E2E_PACKAGE]);
+    match selection {
+        Selection::Built(filter) => {
+            cmd.arg("--");
+            cmd.args(filter);
+        }
+        Selection::Installed(_) => {
+            cmd.args(["--test", "install", "--", "--ignored"]);
+        }
     }
     cmd.arg("--test-threads=1");
     display_env(&mut cmd, &display);
@@ -223,6 +247,7 @@ pub fn run(ws: &Workspace, filter: Option<&str>) -> Result<()> {
     let stopped_driver = driver.stop();
     let stopped_xvfb = xvfb.stop();
     let _ = std::fs::remove_dir_all(config_dir());
+    let _ = std::fs::remove_dir_all(data_dir());
     println!(
         "e2e: stopped {}",
         stopped_driver

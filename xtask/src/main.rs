@@ -1,7 +1,9 @@
 //! `cargo xtask`: Cuedeck's one entry point for set-up, build, test and bench.
 //! CI runs `cargo xtask test` (through .ci/run), exactly what a developer runs.
 
+mod bundle;
 mod e2e;
+mod install;
 mod process;
 mod setup;
 mod stages;
@@ -23,11 +25,14 @@ commands:
                     end-to-end tests under Xvfb; stops at the first failure
   e2e [FILTER]      set up, build the UI and the app, run only the end-to-end tests
   setup             install what is missing (system packages, npm packages, tauri-driver)
+  bundle [--debug]  build the app and the CLI (release) and the Debian package (.deb)
+  install-test      build the debug .deb, install it, use the installed CLI and app, remove it
   bench [ARGS..]    cargo bench -p cuedeck-core [ARGS..]
 
 options:
   --no-setup        (run, test, e2e) skip the set-up stage
   --no-e2e          (test) skip the end-to-end stage (macOS, or no display tools)
+  --debug           (bundle) pack the debug build instead of the release build
   --dry-run         (setup) print what would be installed, change nothing
   --for run|test    (setup) install only what `run` needs, or everything (default: test)
 ";
@@ -48,6 +53,7 @@ struct Args {
     no_setup: bool,
     no_e2e: bool,
     dry_run: bool,
+    debug: bool,
     purpose: Purpose,
 }
 
@@ -60,6 +66,7 @@ fn parse_args(raw: Vec<String>) -> Result<Args> {
         no_setup: false,
         no_e2e: false,
         dry_run: false,
+        debug: false,
         purpose: Purpose::Test,
     };
     let passthrough = args.command == "bench";
@@ -68,6 +75,7 @@ fn parse_args(raw: Vec<String>) -> Result<Args> {
             "--no-setup" if !passthrough => args.no_setup = true,
             "--no-e2e" if !passthrough => args.no_e2e = true,
             "--dry-run" if !passthrough => args.dry_run = true,
+            "--debug" if !passthrough => args.debug = true,
             "--for" if !passthrough => {
                 args.purpose = match it.next().as_deref() {
                     Some("run") => Purpose::Run,
@@ -97,6 +105,8 @@ fn real_main() -> Result<()> {
         "run" => run(&args),
         "test" => test(&args),
         "e2e" => e2e_only(&args),
+        "bundle" => bundle_only(&args),
+        "install-test" => install_only(&args),
         "bench" => bench(&args),
         other => bail!("unknown command `{other}`\n\n{USAGE}"),
     }
@@ -179,9 +189,11 @@ fn test(args: &Args) -> Result<()> {
         if args.no_e2e {
             st.skip("app build", "--no-e2e");
             st.skip("e2e", "--no-e2e");
+            st.skip("install", "--no-e2e");
         } else {
             st.stage("app build", || e2e::build_app(&ws))?;
-            st.stage("e2e", || e2e::run(&ws, None))?;
+            st.stage("e2e", || e2e::run(&ws, e2e::Selection::Built(None)))?;
+            st.stage("install", || install::install_test(&ws))?;
         }
         Ok(())
     })();
@@ -195,6 +207,7 @@ fn test(args: &Args) -> Result<()> {
         "rust tests",
         "app build",
         "e2e",
+        "install",
     ]);
     result
 }
@@ -210,10 +223,43 @@ fn e2e_only(args: &Args) -> Result<()> {
         st.stage("ui build", || ui::npm(&ui_dir, "build"))?;
         st.stage("app build", || e2e::build_app(&ws))?;
         st.stage("e2e", || {
-            e2e::run(&ws, args.positional.first().map(String::as_str))
+            let filter = args.positional.first().map(String::as_str);
+            e2e::run(&ws, e2e::Selection::Built(filter))
         })
     })();
     st.print_summary(&["setup", "ui build", "app build", "e2e"]);
+    result
+}
+
+/// `cargo xtask bundle [--debug]`: the UI, the binaries and the `.deb`.
+fn bundle_only(args: &Args) -> Result<()> {
+    let ws = Workspace::load()?;
+    if !args.no_setup {
+        setup::setup(&ws.ui_dir(), Purpose::Run, false)?;
+    }
+    ui::npm(&ws.ui_dir(), "build")?;
+    let profile = if args.debug {
+        bundle::Profile::Debug
+    } else {
+        bundle::Profile::Release
+    };
+    bundle::bundle(&ws, profile)?;
+    Ok(())
+}
+
+/// `cargo xtask install-test`: the install stage of `cargo xtask test` alone.
+fn install_only(args: &Args) -> Result<()> {
+    let ws = Workspace::load()?;
+    let ui_dir = ws.ui_dir();
+    let mut st = Stages::default();
+    let result = (|| -> Result<()> {
+        if !args.no_setup {
+            st.stage("setup", || setup::setup(&ui_dir, Purpose::Test, false))?;
+        }
+        st.stage("ui build", || ui::npm(&ui_dir, "build"))?;
+        st.stage("install", || install::install_test(&ws))
+    })();
+    st.print_summary(&["setup", "ui build", "install"]);
     result
 }
 

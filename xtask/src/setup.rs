@@ -28,7 +28,8 @@ pub const BUILD_PACKAGES: &[&str] = &[
 /// ImageMagick for screenshots, x11-utils (xwininfo) to read the native window title,
 /// asciinema, which the tests prove reads our recordings, and headless Chromium with its
 /// chromedriver, the real browser the backup bundle's test plays an export in, and
-/// xmllint (libxml2-utils), which validates `cuedeck rehearse --junit` against the schema.
+/// xmllint (libxml2-utils), which validates `cuedeck rehearse --junit` against the schema,
+/// and desktop-file-validate (desktop-file-utils), which checks the package's desktop entry.
 pub const TEST_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "xvfb",
@@ -39,6 +40,7 @@ pub const TEST_PACKAGES: &[&str] = &[
     "chromium",
     "chromium-driver",
     "libxml2-utils",
+    "desktop-file-utils",
 ];
 
 pub const MIN_NODE_MAJOR: u32 = 20;

@@ -174,6 +174,25 @@ pub async fn with_untrusted_app(
     body: impl AsyncFnOnce(&App) -> Result<()>,
 ) -> Result<()> {
     let app = App::launch(env, name, runbook).await?;
+    run_and_close(app, name, body).await
+}
+
+/// Starts the app with no runbook (its start page), runs `body`, and closes it as
+/// [`with_app`] does.
+pub async fn with_start_page(
+    env: &Env,
+    name: &str,
+    body: impl AsyncFnOnce(&App) -> Result<()>,
+) -> Result<()> {
+    let app = App::launch_with_args(env, name, &[]).await?;
+    run_and_close(app, name, body).await
+}
+
+async fn run_and_close(
+    app: App,
+    name: &str,
+    body: impl AsyncFnOnce(&App) -> Result<()>,
+) -> Result<()> {
     let result = body(&app).await;
     if result.is_err() {
         match app.screenshot(&format!("{name}-failure")).await {
@@ -195,21 +214,27 @@ pub async fn with_untrusted_app(
 
 impl App {
     pub async fn launch(env: &Env, name: &str, runbook: &Path) -> Result<App> {
+        Self::launch_with_args(env, name, &[runbook]).await
+    }
+
+    /// Starts the app with these command-line arguments (none: the start page).
+    pub async fn launch_with_args(env: &Env, name: &str, args: &[&Path]) -> Result<App> {
         let mut caps = serde_json::Map::new();
         // Not `browserName: wry`: tauri-driver rejects it (tauri #10670).
         caps.insert(
             "tauri:options".into(),
             json!({
                 "application": env.app,
-                "args": [runbook],
+                "args": args,
             }),
         );
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let shown: Vec<String> = args.iter().map(|a| a.display().to_string()).collect();
         let what = format!(
             "starting a WebDriver session at {} for {} {}",
             env.webdriver,
             env.app.display(),
-            runbook.display()
+            shown.join(" ")
         );
         let client = within(
             &what,
@@ -429,6 +454,10 @@ impl App {
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         std::fs::create_dir_all(&self.env.artifacts)?;
         let path = self.env.artifacts.join(format!("{name}.png"));
+        // A window that does not paint (hidden, or the page hung) is still grabbed as it is.
+        if let Err(e) = self.painted().await {
+            let _ = std::io::stderr().write_all(format!("screenshot {name}: {e:#}\n").as_bytes());
+        }
         if let Some(display) = std::env::var_os("DISPLAY").filter(|d| !d.is_empty()) {
             let out = tokio::process::Command::new("import")
                 .arg("-display")
@@ -461,6 +490,20 @@ impl App {
             path.display()
         );
         Ok(path)
+    }
+
+    /// Waits until the page has painted what its DOM holds now (two animation frames),
+    /// so a grab of the display shows it and not the frame before.
+    pub async fn painted(&self) -> Result<()> {
+        const TWO_FRAMES: &str = "const done = arguments[arguments.length - 1]; \
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+        within(
+            "waiting for the page to paint",
+            UI_TIMEOUT,
+            self.client.execute_async(TWO_FRAMES, vec![]),
+        )
+        .await
+        .map(drop)
     }
 
     /// Titles of the X display's windows (the native title bar text), via `xwininfo`.
@@ -597,6 +640,42 @@ pub fn truthy(v: &Value) -> bool {
         Value::String(s) => !s.is_empty(),
         Value::Array(_) | Value::Object(_) => true,
     }
+}
+
+/// On the start page: clicks "Take the tour" and waits for the tour's steps. The tour
+/// the app opens is its working copy in the data folder (`CUEDECK_DATA_DIR`, set by
+/// xtask), which is returned.
+pub async fn take_the_tour(app: &App) -> Result<PathBuf> {
+    app.wait_for(
+        "the start page's tour button",
+        &visible_js("#start-tour"),
+        READY_TIMEOUT,
+    )
+    .await?;
+    app.click("#start-tour").await?;
+    app.wait_for(
+        "the tour's steps",
+        "document.querySelectorAll('#steps li.step').length > 3 \
+         && document.getElementById('runbook-title').innerText.includes('Cuedeck Tour')",
+        READY_TIMEOUT,
+    )
+    .await?;
+    let data = std::env::var_os("CUEDECK_DATA_DIR")
+        .context("CUEDECK_DATA_DIR is not set: the e2e stage sets it")?;
+    let copy = Path::new(&data).join("tour").join("tour.md");
+    anyhow::ensure!(
+        copy.is_file(),
+        "the tour's working copy {} was not made",
+        copy.display()
+    );
+    Ok(copy)
+}
+
+/// The app's preferences (recent runbooks, window places) in the stage's config folder.
+pub fn prefs_store() -> Result<cuedeck_core::prefs::PrefsStore> {
+    let dir = std::env::var_os("CUEDECK_CONFIG_DIR")
+        .context("CUEDECK_CONFIG_DIR is not set: the e2e stage sets it")?;
+    Ok(cuedeck_core::prefs::PrefsStore::at(Path::new(&dir)))
 }
 
 #[cfg(test)]
