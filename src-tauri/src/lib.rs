@@ -316,10 +316,15 @@ pub fn run(initial: Option<PathBuf>) -> anyhow::Result<()> {
         PrefsPlace::user(),
     )
     .setup(|app| {
-        // The presenter's window is made from tauri.conf.json before this runs.
+        // The presenter's window is made from tauri.conf.json before this runs, hidden:
+        // GTK applies its configured size when it is first shown, so a size set before
+        // that is lost. It is placed, then shown.
         if let Some(main) = app.get_webview_window(MAIN_WINDOW) {
             start::restore_placement(&main);
             start::keep_placement(&main);
+            if let Err(e) = main.show() {
+                tracing::error!("cannot show the presenter's window: {e}");
+            }
         }
         Ok(())
     })

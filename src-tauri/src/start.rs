@@ -205,21 +205,52 @@ pub fn restore_placement<R: Runtime>(window: &WebviewWindow<R>) -> bool {
     true
 }
 
-/// Keeps `window`'s placement as it moves, resizes and closes (at most every half
-/// second while it is dragged, and always when it closes).
+/// Keeps `window`'s placement as it moves, resizes and closes: at most every half
+/// second while it is dragged, always where it came to rest (the last move of a burst
+/// is saved once the half second is over), and always when it closes.
 pub fn keep_placement<R: Runtime>(window: &WebviewWindow<R>) {
+    const EVERY: Duration = Duration::from_millis(500);
     let handle = window.clone();
-    let last: Mutex<Option<Instant>> = Mutex::new(None);
+    let saves = std::sync::Arc::new(Mutex::new(SaveTimes::default()));
     window.on_window_event(move |event| {
         let closing = matches!(event, WindowEvent::CloseRequested { .. });
         let moved = matches!(event, WindowEvent::Moved(_) | WindowEvent::Resized(_));
-        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-        let due = last.is_none_or(|t| t.elapsed() >= Duration::from_millis(500));
-        if closing || (moved && due) {
-            *last = Some(Instant::now());
+        if !closing && !moved {
+            return;
+        }
+        let mut times = saves.lock().unwrap_or_else(|e| e.into_inner());
+        let wait = times
+            .last
+            .map_or(Duration::ZERO, |t| EVERY.saturating_sub(t.elapsed()));
+        if closing || wait.is_zero() {
+            times.last = Some(Instant::now());
+            drop(times);
             save_placement(&handle);
+        } else if !times.pending {
+            // Too soon after the last save: save once the interval is over, so the place
+            // the window came to rest is the one kept.
+            times.pending = true;
+            let (handle, saves) = (handle.clone(), std::sync::Arc::clone(&saves));
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(wait).await;
+                {
+                    let mut times = saves.lock().unwrap_or_else(|e| e.into_inner());
+                    times.pending = false;
+                    times.last = Some(Instant::now());
+                }
+                // Not under the lock: reading the window's place waits for the main
+                // thread, which may be in this window's event handler.
+                save_placement(&handle);
+            });
         }
     });
+}
+
+/// When a window's placement was last saved, and whether a save is due.
+#[derive(Default)]
+struct SaveTimes {
+    last: Option<Instant>,
+    pending: bool,
 }
 
 fn save_placement<R: Runtime>(window: &WebviewWindow<R>) {
