@@ -18,6 +18,7 @@ pub mod shell;
 use std::path::{Path, PathBuf};
 
 pub use duration::parse_duration_ms;
+pub use markdown::options as markdown_options;
 pub use model::*;
 
 /// Why a runbook file could not be read.
