@@ -1,5 +1,6 @@
 //! The first run: the app opened with no runbook shows its start page (the runbook
-//! opened last at the top, Open…, the tour, About) in the window where it was last.
+//! opened last at the top, Open…, the tour, About) in the window where it was last, and
+//! the audience window opens where it was last too.
 
 use anyhow::{ensure, Context, Result};
 use cuedeck_e2e::{
@@ -8,8 +9,11 @@ use cuedeck_e2e::{
 };
 use std::time::{Duration, Instant};
 
-/// Where the first session puts the window; the second must open there.
+/// Where the first session puts the presenter's window; the second must open there.
 const PLACE: (i64, i64, i64, i64) = (64, 48, 1200, 760);
+/// The same for the audience window (the display has one monitor, so it stays there).
+const AUDIENCE_PLACE: (i64, i64, i64, i64) = (1180, 560, 720, 480);
+const WINDOW_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[tokio::test]
 async fn the_start_page_shows_the_last_runbook_in_the_last_place_and_opens_the_tour() -> Result<()>
@@ -21,35 +25,26 @@ async fn the_start_page_shows_the_last_runbook_in_the_last_place_and_opens_the_t
     let result = remember_then_start(&env, &runbook).await;
     let _ = std::fs::remove_dir_all(&dir);
     // The next tests' windows open at the default size, not at this test's.
-    forget_main_window_place()?;
+    forget_window_places()?;
     result
 }
 
 async fn remember_then_start(env: &Env, runbook: &std::path::Path) -> Result<()> {
     with_app(env, "start-first-session", runbook, async |app| {
         app.wait_ready().await?;
-        let (x, y, w, h) = PLACE;
-        app.client()
-            .set_window_rect(x as u32, y as u32, w as u32, h as u32)
-            .await
-            .context("moving and resizing the window")?;
-        wait_until_kept(w, h).await
+        place(app, "main", PLACE).await?;
+        let presenter = app.window().await?;
+        app.press_char('a').await?;
+        let audience = app.wait_for_new_window(&presenter, WINDOW_TIMEOUT).await?;
+        app.switch_to(&audience).await?;
+        app.wait_ready().await?;
+        place(app, "audience", AUDIENCE_PLACE).await
     })
     .await?;
 
     with_start_page(env, "start-page", async |app| {
         app.wait_ready().await?;
-        let rect = app.client().get_window_rect().await?;
-        let (x, y, w, h) = (rect.0 as i64, rect.1 as i64, rect.2 as i64, rect.3 as i64);
-        let (px, py, pw, ph) = PLACE;
-        ensure!(
-            (x - px).abs() <= 8
-                && (y - py).abs() <= 8
-                && (w - pw).abs() <= 8
-                && (h - ph).abs() <= 8,
-            "the window opens where it was last ({PLACE:?}), not at {:?}",
-            (x, y, w, h)
-        );
+        is_placed(app, "the presenter's window", PLACE).await?;
         app.wait_for(
             "the recent list",
             "document.querySelector('#recent-list .recent-open') !== null",
@@ -73,9 +68,36 @@ async fn remember_then_start(env: &Env, runbook: &std::path::Path) -> Result<()>
             "the tour's working copy ({}) is now the runbook opened last: {recent:?}",
             copy.display()
         );
-        Ok(())
+
+        let presenter = app.window().await?;
+        app.press_char('a').await?;
+        let audience = app.wait_for_new_window(&presenter, WINDOW_TIMEOUT).await?;
+        app.switch_to(&audience).await?;
+        app.wait_ready().await?;
+        is_placed(app, "the audience window", AUDIENCE_PLACE).await
     })
     .await
+}
+
+/// Moves and resizes the window being driven, and waits until the app has kept it.
+async fn place(app: &App, label: &str, (x, y, w, h): (i64, i64, i64, i64)) -> Result<()> {
+    app.client()
+        .set_window_rect(x as u32, y as u32, w as u32, h as u32)
+        .await
+        .with_context(|| format!("moving and resizing the {label} window"))?;
+    wait_until_kept(label, w, h).await
+}
+
+/// The window being driven is at `want` (within a few pixels).
+async fn is_placed(app: &App, what: &str, want: (i64, i64, i64, i64)) -> Result<()> {
+    let rect = app.client().get_window_rect().await?;
+    let got = (rect.0 as i64, rect.1 as i64, rect.2 as i64, rect.3 as i64);
+    let near = |a: i64, b: i64| (a - b).abs() <= 8;
+    ensure!(
+        near(got.0, want.0) && near(got.1, want.1) && near(got.2, want.2) && near(got.3, want.3),
+        "{what} opens where it was last ({want:?}), not at {got:?}"
+    );
+    Ok(())
 }
 
 async fn about_names_the_version(app: &App) -> Result<()> {
@@ -98,11 +120,11 @@ async fn about_names_the_version(app: &App) -> Result<()> {
     .map(drop)
 }
 
-/// Waits until the app has written the main window's new size to its preferences.
-async fn wait_until_kept(width: i64, height: i64) -> Result<()> {
+/// Waits until the app has written the window's new size to its preferences.
+async fn wait_until_kept(label: &str, width: i64, height: i64) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let kept = prefs_store()?.load().windows.get("main").cloned();
+        let kept = prefs_store()?.load().windows.get(label).cloned();
         if kept
             .as_ref()
             .is_some_and(|p| i64::from(p.width) == width && i64::from(p.height) == height)
@@ -111,17 +133,15 @@ async fn wait_until_kept(width: i64, height: i64) -> Result<()> {
         }
         ensure!(
             Instant::now() < deadline,
-            "the main window's placement was not kept within 10 s: {kept:?}"
+            "the {label} window's placement was not kept within 10 s: {kept:?}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
-fn forget_main_window_place() -> Result<()> {
+fn forget_window_places() -> Result<()> {
     prefs_store()?
-        .update(|p| {
-            p.windows.remove("main");
-        })
-        .context("forgetting the main window's placement")?;
+        .update(|p| p.windows.clear())
+        .context("forgetting the windows' placements")?;
     Ok(())
 }
