@@ -320,7 +320,9 @@ pub fn run(initial: Option<PathBuf>) -> anyhow::Result<()> {
         // GTK applies its configured size when it is first shown, so a size set before
         // that is lost. It is placed, then shown.
         if let Some(main) = app.get_webview_window(MAIN_WINDOW) {
-            start::restore_placement(&main);
+            if !start::restore_placement(&main) {
+                start::fit_to_screen(&main);
+            }
             start::keep_placement(&main);
             if let Err(e) = main.show() {
                 tracing::error!("cannot show the presenter's window: {e}");

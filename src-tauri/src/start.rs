@@ -205,6 +205,41 @@ pub fn restore_placement<R: Runtime>(window: &WebviewWindow<R>) -> bool {
     true
 }
 
+/// A window with no place to go back to, on a screen smaller than its configured size
+/// (1440x900 on a 1280x720 projector laptop): it is maximized, and sized to the screen
+/// for when no window manager maximizes it, instead of hanging off the screen's edges.
+/// The configured size is read from tauri.conf.json: a window not shown yet has none.
+pub fn fit_to_screen<R: Runtime>(window: &WebviewWindow<R>) {
+    let monitor = window
+        .current_monitor()
+        .ok()
+        .flatten()
+        .or_else(|| window.primary_monitor().ok().flatten());
+    let config = window.config();
+    let configured = config
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == window.label());
+    let (Some(monitor), Some(configured)) = (monitor, configured) else {
+        return;
+    };
+    let screen = monitor.size().to_logical::<f64>(monitor.scale_factor());
+    if configured.width <= screen.width && configured.height <= screen.height {
+        return;
+    }
+    let fitted = window
+        .set_size(tauri::LogicalSize::new(
+            configured.width.min(screen.width),
+            configured.height.min(screen.height),
+        ))
+        .and_then(|()| window.set_position(*monitor.position()))
+        .and_then(|()| window.maximize());
+    if let Err(e) = fitted {
+        tracing::warn!(window = window.label(), "cannot fit it to the screen: {e}");
+    }
+}
+
 /// Keeps `window`'s placement as it moves, resizes and closes: at most every half
 /// second while it is dragged, always where it came to rest (the last move of a burst
 /// is saved once the half second is over), and always when it closes.

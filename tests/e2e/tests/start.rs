@@ -22,6 +22,19 @@ async fn the_start_page_shows_the_last_runbook_in_the_last_place_and_opens_the_t
         return Ok(());
     };
     let (dir, runbook) = fixture_copy("start-page", "e2e-basic.md")?;
+    // A full list, as after a season of talks (and after the other e2e tests), whether this
+    // test runs alone or after them: the page scrolls, and its buttons must still work.
+    prefs_store()?
+        .update(|p| {
+            for i in 0..11 {
+                p.recent.push(cuedeck_core::prefs::RecentRunbook {
+                    path: dir.join(format!("moved-away-{i}.md")),
+                    title: format!("A talk given before ({i})"),
+                    opened_unix: 1_700_000_000 + i,
+                });
+            }
+        })
+        .context("filling the recent list")?;
     let result = remember_then_start(&env, &runbook).await;
     let _ = std::fs::remove_dir_all(&dir);
     // The next tests' windows open at the default size, not at this test's.

@@ -12,6 +12,8 @@ export class HealthBar {
   private services: ServiceProbe[] = [];
   private readonly statuses = new Map<string, ServiceStatus>();
   private hidden = new Set<string>();
+  /** Told when the lights change (the top bar refits; see topbar.ts). */
+  onChange: () => void = () => {};
 
   /** `onHide(name, hidden)` tells the backend to stop (or resume) probing a service. */
   constructor(
@@ -21,19 +23,32 @@ export class HealthBar {
   ) {
     root.addEventListener("click", (e) => this.onClick(e));
     summary.addEventListener("click", () => this.setExpanded(summary.getAttribute("aria-expanded") !== "true"));
-    const bar = root.closest("header");
-    if (bar) new ResizeObserver(() => this.fit()).observe(bar);
     document.addEventListener("click", (e) => {
       if (e.target instanceof Node && !root.parentElement?.contains(e.target)) this.setExpanded(false);
     });
   }
 
+  /** Shows the lights in a row (the top bar measures them so, then calls [`fit`]). */
+  unfold(): void {
+    this.root.parentElement?.classList.remove("collapsed");
+  }
+
+  /** The lights, in a row, are wider than the room the bar leaves them. */
+  overflows(): boolean {
+    return !this.root.hidden && this.root.scrollWidth > this.root.clientWidth + 1;
+  }
+
+  /** Whether `node` is the summary light or inside it. */
+  ownsSummary(node: Node): boolean {
+    return this.summary.contains(node);
+  }
+
   /** Collapses the lights into the summary when they don't fit the bar in full. */
-  private fit(): void {
+  fit(): void {
     const wrap = this.root.parentElement;
     if (!wrap) return;
     wrap.classList.remove("collapsed");
-    const overflows = !this.root.hidden && this.root.scrollWidth > this.root.clientWidth + 1;
+    const overflows = this.overflows();
     wrap.classList.toggle("collapsed", overflows);
     this.summary.hidden = !overflows;
     if (!overflows) this.setExpanded(false);
@@ -96,7 +111,7 @@ export class HealthBar {
       this.root.append(pill);
     }
     this.root.hidden = this.services.length === 0;
-    this.fit();
+    this.onChange();
   }
 
   private light(service: ServiceProbe): HTMLElement {

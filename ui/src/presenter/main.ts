@@ -11,6 +11,7 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open as openDialog } from "@tauri-apps/plugin-dialog";
 import { ChartStrip } from "./charts";
 import { HealthBar } from "./health";
+import { TopBar } from "./topbar";
 import { clickerAction } from "../shared/clicker";
 import { byId } from "../shared/dom";
 import {
@@ -55,6 +56,7 @@ const pane = new TerminalPane(byId("terminals"), byId("terminal-tabs"), byId("te
 const health = new HealthBar(byId("health"), byId("health-summary") as HTMLButtonElement, (name, hidden) => {
   probeHide(name, hidden).catch((e: unknown) => console.error("cannot hide service", name, e));
 });
+new TopBar(byId("topbar"), byId("runbook-title"), health);
 const charts = new ChartStrip(byId("charts-section"), byId("charts"), byId("chart-window") as HTMLSelectElement);
 // Nothing of a runbook runs before the presenter trusts it (its trust sheet).
 const trustGate = new TrustGate((message) => controls.say(message));

@@ -14,6 +14,8 @@ export interface StartActions {
 
 export class StartPage {
   private facts: About | null = null;
+  /** What the page shows now, as JSON: a refresh with nothing new leaves it alone. */
+  private shown = "";
 
   constructor(
     private readonly root: HTMLElement,
@@ -28,6 +30,9 @@ export class StartPage {
     try {
       const [info, facts] = await Promise.all([startInfo(), this.facts ? Promise.resolve(this.facts) : about()]);
       this.facts = facts;
+      // The window re-renders on every change of the show; rebuilding an unchanged page
+      // would lose a click in progress and the keyboard focus.
+      if (JSON.stringify(info) === this.shown && this.root.childElementCount > 0) return;
       this.render(info);
     } catch (e) {
       console.error("start page", e);
@@ -65,6 +70,7 @@ export class StartPage {
   }
 
   private render(info: StartInfo): void {
+    this.shown = JSON.stringify(info);
     const home = homeOf(this.facts?.configDir ?? null);
     const now = Math.floor(Date.now() / 1000);
     const list = h("ol", { id: "recent-list" });
