@@ -213,6 +213,22 @@ fn test(args: &Args) -> Result<()> {
 }
 
 fn e2e_only(args: &Args) -> Result<()> {
+    set_up_build_ui_then(args, &["app build", "e2e"], |ws, st| {
+        st.stage("app build", || e2e::build_app(ws))?;
+        st.stage("e2e", || {
+            let filter = args.positional.first().map(String::as_str);
+            e2e::run(ws, e2e::Selection::Built(filter))
+        })
+    })
+}
+
+/// The set-up (unless `--no-setup`) and the UI build, then `stages` (named `names`),
+/// then the summary table: what `e2e` and `install-test` share.
+fn set_up_build_ui_then(
+    args: &Args,
+    names: &[&str],
+    stages: impl FnOnce(&Workspace, &mut Stages) -> Result<()>,
+) -> Result<()> {
     let ws = Workspace::load()?;
     let ui_dir = ws.ui_dir();
     let mut st = Stages::default();
@@ -221,13 +237,11 @@ fn e2e_only(args: &Args) -> Result<()> {
             st.stage("setup", || setup::setup(&ui_dir, Purpose::Test, false))?;
         }
         st.stage("ui build", || ui::npm(&ui_dir, "build"))?;
-        st.stage("app build", || e2e::build_app(&ws))?;
-        st.stage("e2e", || {
-            let filter = args.positional.first().map(String::as_str);
-            e2e::run(&ws, e2e::Selection::Built(filter))
-        })
+        stages(&ws, &mut st)
     })();
-    st.print_summary(&["setup", "ui build", "app build", "e2e"]);
+    let mut all = vec!["setup", "ui build"];
+    all.extend_from_slice(names);
+    st.print_summary(&all);
     result
 }
 
@@ -249,18 +263,9 @@ fn bundle_only(args: &Args) -> Result<()> {
 
 /// `cargo xtask install-test`: the install stage of `cargo xtask test` alone.
 fn install_only(args: &Args) -> Result<()> {
-    let ws = Workspace::load()?;
-    let ui_dir = ws.ui_dir();
-    let mut st = Stages::default();
-    let result = (|| -> Result<()> {
-        if !args.no_setup {
-            st.stage("setup", || setup::setup(&ui_dir, Purpose::Test, false))?;
-        }
-        st.stage("ui build", || ui::npm(&ui_dir, "build"))?;
-        st.stage("install", || install::install_test(&ws))
-    })();
-    st.print_summary(&["setup", "ui build", "install"]);
-    result
+    set_up_build_ui_then(args, &["install"], |ws, st| {
+        st.stage("install", || install::install_test(ws))
+    })
 }
 
 fn bench(args: &Args) -> Result<()> {

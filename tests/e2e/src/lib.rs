@@ -586,6 +586,17 @@ impl App {
         }
     }
 
+    /// Presses A in the presenter's window, then drives the audience window it opens,
+    /// once it has rendered; returns the presenter's handle, to switch back to.
+    pub async fn open_audience(&self) -> Result<fantoccini::wd::WindowHandle> {
+        let presenter = self.window().await?;
+        self.press_char('a').await?;
+        let audience = self.wait_for_new_window(&presenter, READY_TIMEOUT).await?;
+        self.switch_to(&audience).await?;
+        self.wait_ready().await?;
+        Ok(presenter)
+    }
+
     /// Makes `handle`'s window the one the next commands drive.
     pub async fn switch_to(&self, handle: &fantoccini::wd::WindowHandle) -> Result<()> {
         within(

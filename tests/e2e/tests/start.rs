@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 const PLACE: (i64, i64, i64, i64) = (64, 48, 1200, 760);
 /// The same for the audience window (the display has one monitor, so it stays there).
 const AUDIENCE_PLACE: (i64, i64, i64, i64) = (1180, 560, 720, 480);
-const WINDOW_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[tokio::test]
 async fn the_start_page_shows_the_last_runbook_in_the_last_place_and_opens_the_tour() -> Result<()>
@@ -46,11 +45,7 @@ async fn remember_then_start(env: &Env, runbook: &std::path::Path) -> Result<()>
     with_app(env, "start-first-session", runbook, async |app| {
         app.wait_ready().await?;
         place(app, "main", PLACE).await?;
-        let presenter = app.window().await?;
-        app.press_char('a').await?;
-        let audience = app.wait_for_new_window(&presenter, WINDOW_TIMEOUT).await?;
-        app.switch_to(&audience).await?;
-        app.wait_ready().await?;
+        app.open_audience().await?;
         place(app, "audience", AUDIENCE_PLACE).await
     })
     .await?;
@@ -82,11 +77,7 @@ async fn remember_then_start(env: &Env, runbook: &std::path::Path) -> Result<()>
             copy.display()
         );
 
-        let presenter = app.window().await?;
-        app.press_char('a').await?;
-        let audience = app.wait_for_new_window(&presenter, WINDOW_TIMEOUT).await?;
-        app.switch_to(&audience).await?;
-        app.wait_ready().await?;
+        app.open_audience().await?;
         is_placed(app, "the audience window", AUDIENCE_PLACE).await
     })
     .await
