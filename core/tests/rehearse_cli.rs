@@ -375,3 +375,42 @@ fn the_junit_schema_rejects_what_ci_systems_cannot_read() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The shell's start-up folder (`cuedeck-shell-*`) is gone once the shell has read it,
+/// so a Cuedeck that is killed (SIGKILL, a crash) leaves none behind in the temp folder.
+#[test]
+fn the_shells_start_up_folder_is_removed_once_read() {
+    let runbook = scratch(
+        "rc-folder",
+        "# Rc\n\n## Look\n\n```bash\nls -d \"$TMPDIR\"/cuedeck-shell-* > seen.txt 2>&1; true\n```\n",
+    );
+    let dir = runbook.parent().expect("its folder").to_path_buf();
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).expect("a temp folder of its own");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cuedeck"))
+        .args(["rehearse", "--no-record"])
+        .arg(&runbook)
+        .env("TMPDIR", &tmp)
+        .output()
+        .expect("the cuedeck binary runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen = std::fs::read_to_string(dir.join("seen.txt")).expect("the step ran");
+    assert!(
+        seen.contains("No such file"),
+        "while the shell runs, its start-up folder is already gone: {seen}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .expect("the temp folder")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "nothing is left in the temp folder: {left:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

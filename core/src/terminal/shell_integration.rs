@@ -59,7 +59,8 @@ impl ShellKind {
     }
 }
 
-/// The start-up files of one shell; removed when dropped, after the shell has exited.
+/// The start-up files of one shell. bash removes them itself once it has read them (so
+/// a killed Cuedeck leaves none); they are removed when dropped otherwise (zsh).
 #[derive(Debug)]
 pub struct Integration {
     _dir: TempDir,
@@ -188,6 +189,11 @@ if [[ "$(declare -p PROMPT_COMMAND 2>/dev/null)" == "declare -a"* ]]; then
 else
   PROMPT_COMMAND=$'__cuedeck_status\n'"${PROMPT_COMMAND-}"$'\n__cuedeck_prompt'
 fi
+# Nothing reads this folder after start-up: removed now, so it does not outlive a
+# Cuedeck that was killed before it could remove it.
+__cuedeck_rc_dir=${BASH_SOURCE[0]%/*}
+case $__cuedeck_rc_dir in */cuedeck-shell-*) rm -rf -- "$__cuedeck_rc_dir" ;; esac
+unset __cuedeck_rc_dir
 "#;
 
 /// zsh reads `$ZDOTDIR/.zshenv` first: read the user's, keep ours for `.zshrc`.
