@@ -41,16 +41,11 @@ fn rehearsed() -> (TempDir, PathBuf, PathBuf) {
 }
 
 fn snapshot(cwd: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cuedeck"))
-        .arg("snapshot")
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the cuedeck binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+    cli_common::output(
+        cli_common::command()
+            .arg("snapshot")
+            .args(args)
+            .current_dir(cwd),
     )
 }
 

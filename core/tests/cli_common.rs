@@ -6,11 +6,17 @@ use std::process::Command;
 
 /// `cuedeck SUBCOMMAND ARGS...`: exit code, stdout, stderr.
 pub fn cuedeck(subcommand: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cuedeck"))
-        .arg(subcommand)
-        .args(args)
-        .output()
-        .expect("the cuedeck binary runs");
+    output(command().arg(subcommand).args(args))
+}
+
+/// The `cuedeck` binary, for a test that sets a working folder or env first.
+pub fn command() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cuedeck"))
+}
+
+/// Runs `cmd` to its end: exit code, stdout, stderr.
+pub fn output(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().expect("the cuedeck binary runs");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -387,17 +387,13 @@ fn the_shells_start_up_folder_is_removed_once_read() {
     let dir = runbook.parent().expect("its folder").to_path_buf();
     let tmp = dir.join("tmp");
     std::fs::create_dir_all(&tmp).expect("a temp folder of its own");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cuedeck"))
-        .args(["rehearse", "--no-record"])
-        .arg(&runbook)
-        .env("TMPDIR", &tmp)
-        .output()
-        .expect("the cuedeck binary runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (code, _, err) = cli_common::output(
+        cli_common::command()
+            .args(["rehearse", "--no-record"])
+            .arg(&runbook)
+            .env("TMPDIR", &tmp),
     );
+    assert_eq!(code, 0, "{err}");
     let seen = std::fs::read_to_string(dir.join("seen.txt")).expect("the step ran");
     assert!(
         seen.contains("No such file"),
