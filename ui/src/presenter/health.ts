@@ -12,8 +12,6 @@ export class HealthBar {
   private services: ServiceProbe[] = [];
   private readonly statuses = new Map<string, ServiceStatus>();
   private hidden = new Set<string>();
-  /** Told when the lights change (the top bar refits; see topbar.ts). */
-  onChange: () => void = () => {};
 
   /** `onHide(name, hidden)` tells the backend to stop (or resume) probing a service. */
   constructor(
@@ -110,8 +108,8 @@ export class HealthBar {
       pill.title = `Show again: ${[...this.hidden].join(", ")}`;
       this.root.append(pill);
     }
+    // The top bar sees the lights change and refits (topbar.ts).
     this.root.hidden = this.services.length === 0;
-    this.onChange();
   }
 
   private light(service: ServiceProbe): HTMLElement {

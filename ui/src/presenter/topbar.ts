@@ -19,7 +19,6 @@ export class TopBar {
       // The summary light is repainted by the fit itself: not a reason to fit again.
       if (records.some((r) => !this.health.ownsSummary(r.target))) this.schedule();
     }).observe(bar, { subtree: true, childList: true, characterData: true, attributeFilter: ["hidden"] });
-    health.onChange = () => this.schedule();
   }
 
   private schedule(): void {
