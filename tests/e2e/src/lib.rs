@@ -139,13 +139,10 @@ pub struct App {
 /// folder (`CUEDECK_CONFIG_DIR`, set by xtask so no test writes the user's config),
 /// as accepting its trust sheet in the window does.
 pub fn trust(runbook: &Path) -> Result<()> {
-    let dir = std::env::var_os("CUEDECK_CONFIG_DIR").context(
-        "CUEDECK_CONFIG_DIR is not set: the e2e stage sets it, so that no test writes \
-         the user's own trust decisions",
-    )?;
+    let dir = stage_folder("CUEDECK_CONFIG_DIR")?;
     let rb = cuedeck_core::runbook::load(runbook)
         .with_context(|| format!("loading {}", runbook.display()))?;
-    cuedeck_core::trust::TrustStore::at(Path::new(&dir))
+    cuedeck_core::trust::TrustStore::at(&dir)
         .trust(runbook, &cuedeck_core::trust::sheet::digest(&rb))
         .context("recording the trust")
 }
@@ -671,9 +668,9 @@ pub async fn take_the_tour(app: &App) -> Result<PathBuf> {
         READY_TIMEOUT,
     )
     .await?;
-    let data = std::env::var_os("CUEDECK_DATA_DIR")
-        .context("CUEDECK_DATA_DIR is not set: the e2e stage sets it")?;
-    let copy = Path::new(&data).join("tour").join("tour.md");
+    let copy = stage_folder("CUEDECK_DATA_DIR")?
+        .join("tour")
+        .join("tour.md");
     anyhow::ensure!(
         copy.is_file(),
         "the tour's working copy {} was not made",
@@ -684,9 +681,17 @@ pub async fn take_the_tour(app: &App) -> Result<PathBuf> {
 
 /// The app's preferences (recent runbooks, window places) in the stage's config folder.
 pub fn prefs_store() -> Result<cuedeck_core::prefs::PrefsStore> {
-    let dir = std::env::var_os("CUEDECK_CONFIG_DIR")
-        .context("CUEDECK_CONFIG_DIR is not set: the e2e stage sets it")?;
-    Ok(cuedeck_core::prefs::PrefsStore::at(Path::new(&dir)))
+    Ok(cuedeck_core::prefs::PrefsStore::at(&stage_folder(
+        "CUEDECK_CONFIG_DIR",
+    )?))
+}
+
+/// The folder `var` names: the e2e stage sets the app's config and data folders to its
+/// own, so that no test reads or writes the user's trust decisions, preferences or data.
+fn stage_folder(var: &str) -> Result<PathBuf> {
+    std::env::var_os(var).map(PathBuf::from).with_context(|| {
+        format!("{var} is not set: the e2e stage sets it, so that no test touches the user's own folder")
+    })
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ async fn the_installed_app_starts_and_renders_the_installed_tour() -> Result<()>
     with_start_page(&env, "installed", async |app| {
         app.wait_ready().await?;
         take_the_tour(app).await?;
+        // Here a window that does not paint is a failure (a screenshot only logs it):
+        // the grab must show the tour, not the start page's last frame.
         app.painted().await?;
         let shot = app.screenshot("installed-tour").await?;
         let contrast = App::contrast(&shot)?;
