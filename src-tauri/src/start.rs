@@ -3,7 +3,7 @@
 //! What is kept lives in core's [`PrefsStore`] in the config folder.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use cuedeck_core::prefs::{self, tour, PrefsStore, WindowPlacement};
@@ -246,7 +246,7 @@ pub fn fit_to_screen<R: Runtime>(window: &WebviewWindow<R>) {
 pub fn keep_placement<R: Runtime>(window: &WebviewWindow<R>) {
     const EVERY: Duration = Duration::from_millis(500);
     let handle = window.clone();
-    let saves = std::sync::Arc::new(Mutex::new(SaveTimes::default()));
+    let saves = Arc::new(Mutex::new(SaveTimes::default()));
     window.on_window_event(move |event| {
         let closing = matches!(event, WindowEvent::CloseRequested { .. });
         let moved = matches!(event, WindowEvent::Moved(_) | WindowEvent::Resized(_));
@@ -265,7 +265,7 @@ pub fn keep_placement<R: Runtime>(window: &WebviewWindow<R>) {
             // Too soon after the last save: save once the interval is over, so the place
             // the window came to rest is the one kept.
             times.pending = true;
-            let (handle, saves) = (handle.clone(), std::sync::Arc::clone(&saves));
+            let (handle, saves) = (handle.clone(), Arc::clone(&saves));
             tauri::async_runtime::spawn(async move {
                 tokio::time::sleep(wait).await;
                 {
@@ -281,7 +281,7 @@ pub fn keep_placement<R: Runtime>(window: &WebviewWindow<R>) {
     });
 }
 
-/// When a window's placement was last saved, and whether a save is due.
+/// When a window's placement was last saved, and whether a later save is scheduled.
 #[derive(Default)]
 struct SaveTimes {
     last: Option<Instant>,

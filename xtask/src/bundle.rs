@@ -6,7 +6,7 @@
 //! Only `.deb`: AppImage downloads linuxdeploy and its plugins while it builds, which an
 //! offline or locked-down build machine cannot do, and rpm is not what Debian installs.
 
-use crate::e2e::{APP_PACKAGE, CLI_PACKAGE};
+use crate::e2e;
 use crate::process;
 use crate::workspace::Workspace;
 use anyhow::{bail, Context, Result};
@@ -36,13 +36,7 @@ pub const INSTALLED_CLI: &str = "/usr/bin/cuedeck";
 
 /// Builds the binaries and the `.deb`; returns the package's path.
 pub fn bundle(ws: &Workspace, profile: Profile) -> Result<PathBuf> {
-    let mut build = ws.cargo();
-    build.args(["build", "-p", APP_PACKAGE, "-p", CLI_PACKAGE, "--bins"]);
-    if profile == Profile::Release {
-        build.arg("--release");
-    }
-    println!("==> {}", process::describe(&build));
-    process::run(&mut build).context("building the app and the CLI")?;
+    e2e::build_app(ws, profile)?;
 
     let bins = ws.target_dir()?.join(profile.dir());
     let cli = bins.join("cuedeck");

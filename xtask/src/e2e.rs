@@ -4,6 +4,7 @@
 //! with WebKitWebDriver on 4445, and both are stopped with everything they started, on
 //! success, failure or Ctrl-C (see `process::Background`).
 
+use crate::bundle::Profile;
 use crate::process::{self, Background};
 use crate::setup::{self, RealProbe};
 use crate::workspace::Workspace;
@@ -38,9 +39,12 @@ pub fn artifacts_dir(ws: &Workspace) -> PathBuf {
 /// Builds the app so that it serves the built UI (not Vite's dev server: the app's
 /// default feature `custom-protocol`), and the `cuedeck` CLI beside it, which the
 /// app's terminals find on PATH (runbooks call `cuedeck demo-service`).
-pub fn build_app(ws: &Workspace) -> Result<()> {
+pub fn build_app(ws: &Workspace, profile: Profile) -> Result<()> {
     let mut cmd = ws.cargo();
     cmd.args(["build", "-p", APP_PACKAGE, "-p", CLI_PACKAGE, "--bins"]);
+    if profile == Profile::Release {
+        cmd.arg("--release");
+    }
     println!("==> {}", process::describe(&cmd));
     process::run(&mut cmd).context("building the app")
 }

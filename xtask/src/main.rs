@@ -128,7 +128,7 @@ fn run(args: &Args) -> Result<()> {
         bail!("runbook {} not found", runbook.display());
     }
     ui::npm(&ws.ui_dir(), "build")?;
-    e2e::build_app(&ws)?;
+    e2e::build_app(&ws, bundle::Profile::Debug)?;
     let app = ws.binary(e2e::APP_PACKAGE)?;
     let mut cmd = std::process::Command::new(&app);
     cmd.arg(&runbook);
@@ -191,7 +191,7 @@ fn test(args: &Args) -> Result<()> {
             st.skip("e2e", "--no-e2e");
             st.skip("install", "--no-e2e");
         } else {
-            st.stage("app build", || e2e::build_app(&ws))?;
+            st.stage("app build", || e2e::build_app(&ws, bundle::Profile::Debug))?;
             st.stage("e2e", || e2e::run(&ws, e2e::Selection::Built(None)))?;
             st.stage("install", || install::install_test(&ws))?;
         }
@@ -214,7 +214,7 @@ fn test(args: &Args) -> Result<()> {
 
 fn e2e_only(args: &Args) -> Result<()> {
     set_up_build_ui_then(args, &["app build", "e2e"], |ws, st| {
-        st.stage("app build", || e2e::build_app(ws))?;
+        st.stage("app build", || e2e::build_app(ws, bundle::Profile::Debug))?;
         st.stage("e2e", || {
             let filter = args.positional.first().map(String::as_str);
             e2e::run(ws, e2e::Selection::Built(filter))
