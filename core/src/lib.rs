@@ -19,3 +19,13 @@ pub mod runbook;
 pub mod show;
 pub mod terminal;
 pub mod trust;
+
+/// A text short enough for a status line or a badge: at most 60 characters, an
+/// ellipsis where it was cut.
+pub(crate) fn shorten(text: &str) -> String {
+    const MAX: usize = 60;
+    match text.char_indices().nth(MAX - 1) {
+        Some((cut, _)) if text.chars().count() > MAX => format!("{}…", &text[..cut]),
+        _ => text.to_string(),
+    }
+}

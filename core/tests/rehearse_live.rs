@@ -63,6 +63,54 @@ fn deliveries(text: &str) -> BTreeMap<u32, String> {
     out
 }
 
+/// The steps of a report that did not pass, each with its blocks' outcomes, first
+/// in a failure's message (the whole report is long and CI shows only a part).
+fn failed_steps(report: &serde_json::Value) -> String {
+    let steps = report["steps"].as_array().cloned().unwrap_or_default();
+    let failed: Vec<String> = steps
+        .iter()
+        .filter(|s| s["status"] != "ok" && s["status"] != "ready")
+        .map(|s| {
+            format!(
+                "- {} ({}): {}\n  expectations: {}\n  blocks: {}",
+                s["title"], s["status"], s["message"], s["expectations"], s["blocks"]
+            )
+        })
+        .collect();
+    format!(
+        "{}\nleftoverProcesses: {}\n{}",
+        failed.join("\n"),
+        report["leftoverProcesses"],
+        terminal_tails(report)
+    )
+}
+
+/// The last lines each terminal of the rehearsal printed (why a node exited).
+fn terminal_tails(report: &serde_json::Value) -> String {
+    let Some(folder) = report["rehearsal"].as_str().map(PathBuf::from) else {
+        return String::new();
+    };
+    let Ok(manifest) = std::fs::read_to_string(folder.join("manifest.json")) else {
+        return format!("no manifest in {}", folder.display());
+    };
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap_or_default();
+    let terminals = manifest["terminals"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut out = String::new();
+    for terminal in terminals {
+        let Some(file) = terminal["file"].as_str() else {
+            continue;
+        };
+        let text = cast_text(&folder.join(file));
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = lines[lines.len().saturating_sub(12)..].join("\n    ");
+        out.push_str(&format!("--- {}:\n    {tail}\n", terminal["name"]));
+    }
+    out
+}
+
 #[test]
 fn the_chat_demo_rehearses_green_with_one_order_everywhere() {
     let dir = demo_copy();
@@ -71,8 +119,14 @@ fn the_chat_demo_rehearses_green_with_one_order_everywhere() {
     let (code, out, err) =
         cli_common::cuedeck("rehearse", &["--json", &runbook.display().to_string()]);
     let took = started.elapsed();
-    assert_eq!(code, 0, "every step passes\n{out}\n{err}");
-    let report: serde_json::Value = serde_json::from_str(&out).expect("JSON report");
+    let report: serde_json::Value = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}), exit {code}\n{out}\n{err}"));
+    assert_eq!(
+        code,
+        0,
+        "every step passes; these did not:\n{}\n{err}\n{out}",
+        failed_steps(&report)
+    );
     let steps = report["steps"].as_array().expect("steps");
     assert_eq!(steps.len(), 4, "{out}");
     for step in steps {

@@ -48,13 +48,17 @@ fn background_step_is_ready_on_its_expected_text_and_keeps_running() {
 #[test]
 fn background_step_that_exits_before_ready_fails() {
     let (s, _home) = session("server");
-    let req = StepRequest::background("server", "echo starting; false")
+    let req = StepRequest::background("server", "echo starting; echo; false")
         .with_expect(OutputPattern::Text("READY".into()))
         .with_timeout(WAIT);
     let out = s.run(&req).unwrap();
     assert_eq!(out.status, StepStatus::Failed);
     assert_eq!(out.exit_code, Some(1));
-    assert_eq!(out.message.as_deref(), Some("exited before it was ready"));
+    // The program's last line says why, as the presenter would have seen it.
+    assert_eq!(
+        out.message.as_deref(),
+        Some("exited before it was ready: starting")
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::probe::events::{now_ms, Health, ServiceStatus};
 use crate::runbook::{JsonExpectation, ServiceProbe};
+use crate::shorten;
 
 /// The most of a body a probe or a metrics poll reads; the rest is ignored.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -344,15 +345,6 @@ fn json_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// A value short enough for a status line.
-fn shorten(text: &str) -> String {
-    const MAX: usize = 60;
-    match text.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
-    }
-}
-
 /// Probes `probe` at its interval until it is up, or `timeout` passes: readiness
 /// gating before a step that needs the service. `Ok` holds the first up status; `Err`
 /// the last one seen (down or degraded), or a timed-out status if none finished.
@@ -433,7 +425,7 @@ mod tests {
     #[test]
     fn long_values_are_shortened() {
         let s = shorten(&"x".repeat(100));
-        assert_eq!(s.chars().count(), 61);
+        assert_eq!(s.chars().count(), 60);
     }
 
     #[test]

@@ -24,6 +24,7 @@ use super::text::{Matcher, Watch};
 use super::tracker::{ShellState, TrackState};
 use crate::probe::ports;
 use crate::runbook::OutputPattern;
+use crate::shorten;
 
 /// Output quiet this long after the program printed something: it is up.
 pub const QUIET: Duration = Duration::from_millis(500);
@@ -198,16 +199,6 @@ fn pattern_text(p: &OutputPattern) -> String {
         OutputPattern::Text(t) => t.clone(),
         OutputPattern::Regex(r) => format!("/{r}/"),
     }
-}
-
-/// A line as a badge shows it: at most 60 characters.
-fn shorten(line: &str) -> String {
-    const MAX: usize = 60;
-    if line.chars().count() <= MAX {
-        return line.to_string();
-    }
-    let cut: String = line.chars().take(MAX - 1).collect();
-    format!("{cut}…")
 }
 
 /// The next time a waiting step looks at what no output announces (ports, quiet).

@@ -10,6 +10,7 @@ use nix::sys::signal::Signal;
 use serde::Serialize;
 
 use crate::runbook::{OutputPattern, Typing};
+use crate::shorten;
 
 use super::error::{Result, TerminalError};
 use super::readiness::{self, Signals};
@@ -247,15 +248,31 @@ impl Session {
                     outcome.status = StepStatus::Ok;
                 } else {
                     outcome.status = StepStatus::Failed;
-                    outcome.message = Some(if interactive {
-                        "exited before it waited for input".into()
+                    let what = if interactive {
+                        "exited before it waited for input"
                     } else {
-                        "exited before it was ready".into()
-                    });
+                        "exited before it was ready"
+                    };
+                    outcome.message = Some(self.why_it_ended(what, &ended));
                 }
             }
         }
         Ok(outcome)
+    }
+
+    /// "exited before it was ready: node 3: cannot listen on …": the program's last
+    /// line says why, where the presenter would have looked (the exit code is
+    /// reported beside the message).
+    fn why_it_ended(&self, what: &str, ended: &Ended) -> String {
+        let (printed, _) = self
+            .shared
+            .tracker
+            .lock()
+            .text_between(ended.output_from, ended.output_to);
+        match printed.lines().rev().map(str::trim).find(|l| !l.is_empty()) {
+            Some(last) => format!("{what}: {}", shorten(last)),
+            None => what.to_string(),
+        }
     }
 
     /// Waits for the first readiness signal: the output ones at each batch and
