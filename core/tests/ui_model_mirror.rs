@@ -176,3 +176,18 @@ fn every_field_the_window_receives_is_declared_in_model_ts() {
         all.len()
     );
 }
+
+#[test]
+fn the_views_scrollback_is_the_screen_models() {
+    let view = std::fs::read_to_string(root().join("ui/src/shared/terminal-view.ts"))
+        .expect("ui/src/shared/terminal-view.ts");
+    let declared = format!(
+        "export const VIEW_SCROLLBACK = {};",
+        cuedeck_core::terminal::screen::VIEW_SCROLLBACK
+    );
+    assert!(
+        view.contains(&declared) && view.contains("scrollback: VIEW_SCROLLBACK"),
+        "terminal-view.ts must make its xterm with `{declared}`: a resynced view \
+         would otherwise miss scrollback rows, or the screen model keep too few"
+    );
+}

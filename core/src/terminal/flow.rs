@@ -37,6 +37,9 @@ pub struct FlowStats {
     pub max_buffered: usize,
     /// How many times the reader was paused at the high watermark.
     pub pauses: u64,
+    /// How many times a view that fell behind was sent the whole screen state
+    /// instead of the bytes it skipped (see [`super::frames`]).
+    pub resyncs: u64,
 }
 
 #[derive(Debug, Default)]
@@ -92,31 +95,32 @@ impl FlowControl {
         self.update(&mut st);
     }
 
-    /// The pipeline handed `n` bytes to every consumer; acknowledging ones now owe them.
-    pub fn on_delivered(&self, n: usize) {
-        let mut st = self.lock();
-        st.queued = st.queued.saturating_sub(n);
-        for owed in st.unacked.values_mut() {
-            *owed += n;
-        }
-        self.update(&mut st);
-    }
-
-    /// The pipeline kept `n` bytes from every consumer (hidden setup output): none owe them.
-    pub fn on_discarded(&self, n: usize) {
+    /// The pipeline took `n` queued bytes (handed them on, or kept them from every
+    /// consumer: hidden setup output).
+    pub fn on_processed(&self, n: usize) {
         let mut st = self.lock();
         st.queued = st.queued.saturating_sub(n);
         self.update(&mut st);
     }
 
-    /// `n` bytes that did not come from the PTY (a recording played back) were
-    /// handed to every consumer: acknowledging ones owe them too.
-    pub fn on_injected(&self, n: usize) {
+    /// `n` bytes were handed to the consumer `id`: if it acknowledges, it owes them.
+    pub fn owe(&self, id: u64, n: usize) {
         let mut st = self.lock();
-        for owed in st.unacked.values_mut() {
+        if let Some(owed) = st.unacked.get_mut(&id) {
             *owed += n;
+            self.update(&mut st);
         }
-        self.update(&mut st);
+    }
+
+    /// Bytes the consumer `id` was handed and has not acknowledged (0 if it does
+    /// not acknowledge).
+    pub fn owed(&self, id: u64) -> usize {
+        self.lock().unacked.get(&id).copied().unwrap_or(0)
+    }
+
+    /// A view that skipped output was sent the whole screen state.
+    pub fn on_resync(&self) {
+        self.lock().stats.resyncs += 1;
     }
 
     /// A consumer that acknowledges bytes was attached.
@@ -176,10 +180,12 @@ mod tests {
         let flow = FlowControl::new(FlowLimits { high: 100, low: 20 });
         flow.add_consumer(1);
         flow.on_read(60);
-        flow.on_delivered(60);
+        flow.on_processed(60);
+        flow.owe(1, 60);
         flow.on_read(50);
         assert_eq!(flow.stats().pauses, 1);
-        flow.on_delivered(50);
+        flow.on_processed(50);
+        flow.owe(1, 50);
         flow.ack(1, 60);
         assert!(flow.lock().paused, "50 owed is above the low watermark");
         flow.ack(1, 40);
@@ -193,7 +199,9 @@ mod tests {
         let flow = FlowControl::new(FlowLimits { high: 10, low: 5 });
         flow.add_consumer(7);
         flow.on_read(20);
-        flow.on_delivered(20);
+        flow.on_processed(20);
+        flow.owe(7, 20);
+        assert_eq!(flow.owed(7), 20);
         assert!(flow.lock().paused);
         flow.remove_consumer(7);
         assert!(!flow.lock().paused);

@@ -19,12 +19,14 @@
 pub mod batcher;
 mod error;
 pub mod flow;
+pub mod frames;
 mod manager;
 pub mod osc133;
 mod pipeline;
 mod readiness;
 mod runner;
 pub mod screen;
+mod scrollback;
 mod session;
 pub mod shell_integration;
 mod sink;

@@ -7,7 +7,9 @@
 //! ```
 //!
 //! The reader stops reading while [`FlowControl`] says too much is buffered, so
-//! memory stays bounded and nothing is dropped: the child blocks on its writes.
+//! memory stays bounded and nothing is dropped: the child blocks on its writes. A
+//! window's view that falls behind does not hold the reader back for long: it skips
+//! frames and is resynced from the screen model (see [`super::frames`]).
 //!
 //! While [`Shared::muted`] is set (hidden setup lines run), what is read goes to the
 //! OSC 133 scan and the tracker only: the screen model and the sinks never see it.
@@ -25,6 +27,7 @@ use std::time::Instant;
 use super::batcher::{BatchLimits, Batcher};
 use super::error::{Result, TerminalError};
 use super::flow::FlowControl;
+use super::frames::{self, ViewLag};
 use super::osc133::Osc133Scanner;
 use super::screen::{Screen, ScreenSnapshot, TermSize};
 use super::sink::{OutputSink, SinkId};
@@ -41,10 +44,53 @@ pub struct Outputs {
     pub screen: Screen,
     /// The screen as a masked view shows it, when the terminal's runbook redacts.
     masked: Option<MaskedScreen>,
-    sinks: Vec<(SinkId, Box<dyn OutputSink>)>,
+    sinks: Vec<Attached>,
     /// The redaction set by [`Outputs::redaction`], given to each sink that joins
     /// after it (a window attached while a masked block runs).
     redaction: Option<Arc<Redactor>>,
+}
+
+/// A sink and, for a view that may skip frames, where it stands.
+struct Attached {
+    id: SinkId,
+    sink: Box<dyn OutputSink>,
+    lag: Option<ViewLag>,
+}
+
+impl Attached {
+    /// Hands `bytes` to the sink; false if it panicked (it is then detached).
+    fn send(&mut self, bytes: &[u8], at: std::time::Duration, flow: &FlowControl) -> bool {
+        let sink = &mut self.sink;
+        let ok = std::panic::catch_unwind(AssertUnwindSafe(|| sink.on_output(bytes, at))).is_ok();
+        if ok {
+            flow.owe(self.id.0, bytes.len());
+        } else {
+            tracing::error!(sink = self.id.0, "an output sink panicked: detached");
+        }
+        ok
+    }
+
+    /// Sends the view the screen's whole state if it skipped output and is due.
+    fn resync_if_due(
+        &mut self,
+        screen: &Screen,
+        at: std::time::Duration,
+        flow: &FlowControl,
+        quiet: bool,
+    ) -> bool {
+        let Some(lag) = &mut self.lag else {
+            return true;
+        };
+        let alternate = screen.alternate_screen();
+        if !lag.resync_due(flow.owed(self.id.0), Instant::now(), quiet, alternate) {
+            return true;
+        }
+        lag.resynced(alternate);
+        flow.on_resync();
+        let state = screen.resync();
+        tracing::debug!(sink = self.id.0, bytes = state.len(), "view resynced");
+        self.send(&state, at, flow)
+    }
 }
 
 /// A second screen model fed with the output as masked views get it. A view that
@@ -83,8 +129,8 @@ impl Outputs {
 
     /// Tells every sink, and those that join later, to mask with `redactor`.
     pub fn redaction(&mut self, redactor: &Arc<Redactor>) {
-        for (_, sink) in &mut self.sinks {
-            sink.on_redaction(redactor);
+        for attached in &mut self.sinks {
+            attached.sink.on_redaction(redactor);
         }
         if let Some(masked) = &mut self.masked {
             masked.live.set_redactor(Arc::clone(redactor));
@@ -109,45 +155,92 @@ impl Outputs {
         self.redaction.clone()
     }
 
-    /// Feeds the screen and every sink. A sink that panics is detached (its id is
-    /// returned); the terminal and the other sinks go on.
-    pub(crate) fn deliver(&mut self, batch: &[u8], started: Instant) -> Vec<SinkId> {
+    /// Feeds the screen and every sink, and tells `flow` what each acknowledging
+    /// sink now owes. A view that is behind skips the batch (and is resynced when
+    /// due). A sink that panics is detached (its id is returned); the terminal and
+    /// the other sinks go on.
+    pub(crate) fn deliver(
+        &mut self,
+        batch: &[u8],
+        started: Instant,
+        flow: &FlowControl,
+    ) -> Vec<SinkId> {
         self.screen.feed(batch);
         if let Some(masked) = &mut self.masked {
             let shown = masked.live.push(batch);
             masked.screen.feed(&shown);
         }
         let at = started.elapsed();
+        let now = Instant::now();
+        let screen = &self.screen;
         let mut failed = Vec::new();
-        self.sinks.retain_mut(|(id, sink)| {
-            let call = AssertUnwindSafe(|| sink.on_output(batch, at));
-            let ok = std::panic::catch_unwind(call).is_ok();
+        self.sinks.retain_mut(|attached| {
+            let id = attached.id.0;
+            let admitted = match &mut attached.lag {
+                Some(lag) => lag.admit(flow.owed(id), now),
+                None => true,
+            };
+            let ok = (!admitted || attached.send(batch, at, flow))
+                && attached.resync_if_due(screen, at, flow, false);
             if !ok {
-                tracing::error!(sink = id.0, "an output sink panicked: detached");
-                failed.push(*id);
+                failed.push(attached.id);
             }
             ok
         });
         failed
     }
 
-    pub fn add(&mut self, id: SinkId, mut sink: Box<dyn OutputSink>) {
+    /// Output is quiet: views that skipped are resynced as soon as they caught up.
+    /// Returns whether one is still behind (to be looked at again).
+    pub(crate) fn resync_quiet_views(
+        &mut self,
+        started: Instant,
+        flow: &FlowControl,
+    ) -> (bool, Vec<SinkId>) {
+        let at = started.elapsed();
+        let screen = &self.screen;
+        let mut failed = Vec::new();
+        self.sinks.retain_mut(|attached| {
+            let ok = attached.resync_if_due(screen, at, flow, true);
+            if !ok {
+                failed.push(attached.id);
+            }
+            ok
+        });
+        (self.any_view_behind(), failed)
+    }
+
+    /// Whether a view skips output now.
+    pub(crate) fn any_view_behind(&self) -> bool {
+        self.sinks
+            .iter()
+            .any(|a| a.lag.as_ref().is_some_and(ViewLag::is_behind))
+    }
+
+    /// Attaches a sink. `skips`: it is a view that acknowledges what it drew and may
+    /// skip frames when it falls behind (a plain view; masked views get every byte,
+    /// since their masking is a stream).
+    pub fn add(&mut self, id: SinkId, mut sink: Box<dyn OutputSink>, skips: bool) {
         if let Some(redactor) = &self.redaction {
             sink.on_redaction(redactor);
         }
-        self.sinks.push((id, sink));
+        self.sinks.push(Attached {
+            id,
+            sink,
+            lag: skips.then(ViewLag::default),
+        });
     }
 
     pub fn remove(&mut self, id: SinkId) -> bool {
         let before = self.sinks.len();
-        self.sinks.retain(|(sid, _)| *sid != id);
+        self.sinks.retain(|a| a.id != id);
         self.sinks.len() != before
     }
 
     pub fn marker(&mut self, label: &str, started: Instant) {
         let at = started.elapsed();
-        for (_, sink) in &mut self.sinks {
-            sink.on_marker(label, at);
+        for attached in &mut self.sinks {
+            attached.sink.on_marker(label, at);
         }
     }
 
@@ -158,8 +251,8 @@ impl Outputs {
             masked.screen.resize(size);
         }
         let at = started.elapsed();
-        for (_, sink) in &mut self.sinks {
-            sink.on_resize(size, at);
+        for attached in &mut self.sinks {
+            attached.sink.on_resize(size, at);
         }
     }
 }
@@ -281,8 +374,10 @@ impl Pipeline {
     }
 
     fn run(&mut self, rx: &Receiver<Chunk>) {
+        let mut views_behind = false;
         loop {
-            let next = match self.batcher.deadline() {
+            let tick = views_behind.then(|| Instant::now() + frames::TICK);
+            let next = match self.batcher.deadline().into_iter().chain(tick).min() {
                 Some(d) => rx.recv_timeout(d.saturating_duration_since(Instant::now())),
                 None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
@@ -296,12 +391,33 @@ impl Pipeline {
                         self.flush();
                     }
                 }
-                Err(RecvTimeoutError::Timeout) => self.flush(),
+                Err(RecvTimeoutError::Timeout) => {
+                    let pending = self.batcher.deadline().is_some();
+                    self.flush();
+                    if !pending {
+                        views_behind = self.resync_quiet_views();
+                        continue;
+                    }
+                }
                 Err(RecvTimeoutError::Disconnected) => break,
             }
+            views_behind = self.shared.outputs().any_view_behind();
         }
         self.flush();
+        self.resync_quiet_views();
         self.shared.tracker.update(|st| st.eof = true);
+    }
+
+    /// See [`Outputs::resync_quiet_views`].
+    fn resync_quiet_views(&self) -> bool {
+        let (behind, failed) = self
+            .shared
+            .outputs()
+            .resync_quiet_views(self.shared.started, &self.shared.flow);
+        for id in failed {
+            self.shared.flow.remove_consumer(id.0);
+        }
+        behind
     }
 
     fn flush(&mut self) {
@@ -311,15 +427,17 @@ impl Pipeline {
         }
         self.marks.clear();
         self.scanner.scan(&batch, &mut self.marks);
-        if self.batch_muted {
-            self.shared.flow.on_discarded(batch.len());
-        } else {
-            let failed = self.shared.outputs().deliver(&batch, self.shared.started);
+        if !self.batch_muted {
+            let flow = &self.shared.flow;
+            let failed = self
+                .shared
+                .outputs()
+                .deliver(&batch, self.shared.started, flow);
             for id in failed {
-                self.shared.flow.remove_consumer(id.0);
+                flow.remove_consumer(id.0);
             }
-            self.shared.flow.on_delivered(batch.len());
         }
+        self.shared.flow.on_processed(batch.len());
         self.shared.tracker.on_batch(&batch, &self.marks);
     }
 }

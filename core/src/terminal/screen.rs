@@ -1,18 +1,26 @@
 //! The screen model of a terminal (vt100): what the terminal shows now, for
-//! snapshots, late-joining windows and prompt detection.
+//! snapshots, late-joining windows, views that skipped frames, and prompt
+//! detection.
 //!
-//! vt100 parses some 30 MB/s, slower than a PTY can produce. During a burst of plain
+//! vt100 parses some 50 MB/s, slower than a PTY can produce. During a burst of plain
 //! text most lines scroll out of sight before anyone could see them, so
 //! [`Screen::feed`] skips them: when a batch holds, after its first line, a run of
 //! plain text (no escape sequence) with at least a screen's height of CRLF-ended
-//! lines, followed by at least a screen's height more, that run is replaced by as
-//! many empty lines as the screen has rows. The visible screen ends the same; only
-//! the screen model's own scrollback misses those lines (the UI's xterm gets every
-//! byte regardless).
+//! lines, followed by at least a screen's height more, that run is not parsed. The
+//! rows on screen before it are scrolled off as it would have scrolled them, its
+//! lines go to the scrollback ring as the bytes they were, and the screen is
+//! blanked for the lines after it: the visible screen and the scrollback end the
+//! same as if every byte had been parsed.
+//!
+//! The scrollback is not vt100's (see [`super::scrollback`]): the rows that scroll
+//! off are kept in a [`ScrollbackRing`] as long as the view's scrollback, so that
+//! [`Screen::resync`] redraws a view whole.
 
 use std::num::NonZeroU16;
 
 use serde::Serialize;
+
+use super::scrollback::{title_sequence, ScrollbackRing};
 
 /// Rows and columns of a terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -45,11 +53,13 @@ pub struct ScreenSnapshot {
     pub cursor: (u16, u16),
 }
 
-/// A vt100 screen fed with the terminal's output.
+/// Rows a view keeps in its scrollback, and so the screen model (the presenter's and
+/// the audience's xterm.js are made with `scrollback: 5000`: ui/src/shared/terminal-view.ts).
+pub const VIEW_SCROLLBACK: usize = 5000;
+
+/// A vt100 screen fed with the terminal's output, and the rows that scrolled off it.
 pub struct Screen {
-    parser: vt100::Parser,
-    /// `rows` CRLFs: what a skipped run of lines is replaced with.
-    blank_lines: Vec<u8>,
+    parser: vt100::Parser<ScrollbackRing>,
     /// Bytes not parsed thanks to skipping, for benchmarks.
     skipped: u64,
 }
@@ -67,25 +77,84 @@ fn nonzero(n: u16) -> NonZeroU16 {
 }
 
 impl Screen {
+    /// A blank screen keeping `scrollback` rows that scroll off it (0: none).
     pub fn new(size: TermSize, scrollback: usize) -> Self {
         Self {
-            parser: vt100::Parser::new(nonzero(size.rows), nonzero(size.cols), scrollback),
-            blank_lines: b"\r\n".repeat(usize::from(size.rows.max(1))),
+            parser: vt100::Parser::new_with_callbacks(
+                nonzero(size.rows),
+                nonzero(size.cols),
+                0,
+                ScrollbackRing::new(scrollback),
+            ),
             skipped: 0,
         }
     }
 
     pub fn feed(&mut self, bytes: &[u8]) {
-        let rows = self.blank_lines.len() / 2;
-        match skippable_run(bytes, rows) {
-            Some((from, to)) => {
-                self.parser.process(&bytes[..from]);
-                self.parser.process(&self.blank_lines);
-                self.parser.process(&bytes[to..]);
-                self.skipped += (to - from) as u64;
-            }
-            None => self.parser.process(bytes),
+        let mut rest = bytes;
+        // The ring forgets what a view forgets: `CSI 3 J` (`clear`) or a reset.
+        while let Some(end) = scrollback_cleared_at(rest) {
+            self.feed_skipping(&rest[..end]);
+            self.parser.callbacks_mut().clear();
+            rest = &rest[end..];
         }
+        self.feed_skipping(rest);
+    }
+
+    fn feed_skipping(&mut self, bytes: &[u8]) {
+        let (rows, cols) = self.rows_cols();
+        let Some((from, to)) = skippable_run(bytes, usize::from(rows)) else {
+            self.parser.process(bytes);
+            return;
+        };
+        self.parser.process(&bytes[..from]);
+        // The run starts at column 0 of the cursor's row: the rows above scroll off
+        // as it would scroll them, those from the cursor's down it would overwrite.
+        let attrs = self.parser.screen().attributes_formatted();
+        let mut scroll = b"\x1b[m\x1b[J".to_vec();
+        scroll.extend(b"\r\n".repeat(usize::from(rows - 1)));
+        scroll.extend_from_slice(b"\x1b[H");
+        self.parser.process(&scroll);
+        let attrs = if attrs == "\x1b[m" { "" } else { &attrs };
+        self.parser
+            .callbacks_mut()
+            .push_plain(&bytes[from..to], attrs, cols);
+        self.parser.process(attrs.as_bytes());
+        self.parser.process(&bytes[to..]);
+        self.skipped += (to - from) as u64;
+    }
+
+    fn rows_cols(&self) -> (u16, u16) {
+        let (rows, cols) = self.parser.screen().size();
+        (rows.get(), cols.get())
+    }
+
+    /// The bytes that bring a view that skipped output to exactly this state: a
+    /// reset, the scrollback rows (pushed into the view's scrollback), the screen
+    /// with its colours and cursor, the input modes and the title.
+    pub fn resync(&self) -> Vec<u8> {
+        let screen = self.parser.screen();
+        let ring = self.parser.callbacks();
+        let mut out = b"\x1bc".to_vec();
+        if ring.rows() > 0 {
+            ring.write_to(&mut out);
+            let (rows, _) = self.rows_cols();
+            out.extend(b"\r\n".repeat(usize::from(rows - 1)));
+        }
+        if screen.alternate_screen() {
+            out.extend_from_slice(b"\x1b[?1049h");
+        }
+        out.extend_from_slice(screen.contents_formatted().as_bytes());
+        out.extend_from_slice(screen.input_mode_formatted().as_bytes());
+        if let Some(title) = &ring.title {
+            out.extend_from_slice(title_sequence(title).as_bytes());
+        }
+        out
+    }
+
+    /// Whether a full-screen program has the screen (its own, without scrollback).
+    pub fn alternate_screen(&self) -> bool {
+        self.parser.screen().alternate_screen()
     }
 
     /// Bytes left unparsed because they scrolled out of sight within one batch.
@@ -95,7 +164,6 @@ impl Screen {
 
     pub fn resize(&mut self, size: TermSize) {
         self.parser.set_size(nonzero(size.rows), nonzero(size.cols));
-        self.blank_lines = b"\r\n".repeat(usize::from(size.rows.max(1)));
     }
 
     pub fn size(&self) -> TermSize {
@@ -130,6 +198,17 @@ impl Screen {
             redraw: screen.contents_formatted().into_bytes(),
             cursor: screen.cursor_position(),
         }
+    }
+}
+
+/// Where in `bytes` the first sequence that clears the scrollback ends (`CSI 3 J`,
+/// or `ESC c`, a full reset), if any.
+fn scrollback_cleared_at(bytes: &[u8]) -> Option<usize> {
+    let erase = memchr::memmem::find(bytes, b"\x1b[3J").map(|i| i + 4);
+    let reset = memchr::memmem::find(bytes, b"\x1bc").map(|i| i + 2);
+    match (erase, reset) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -191,5 +270,113 @@ mod tests {
         }
         assert_eq!(slow.skipped_bytes(), 0);
         assert_eq!(fast.snapshot(), slow.snapshot());
+    }
+
+    /// Every cell of a row: its text, colours and boldness.
+    fn cells_of(screen: &vt100::Screen, row: u16) -> String {
+        let (_, cols) = screen.size();
+        (0..cols.get())
+            .map(|c| match screen.cell(row, c) {
+                Some(cell) => format!(
+                    "{}{:?}{:?}{}",
+                    cell.contents(),
+                    cell.fgcolor(),
+                    cell.bgcolor(),
+                    u8::from(cell.bold())
+                ),
+                None => String::new(),
+            })
+            .chain([format!(" wrapped: {}", screen.row_wrapped(row))])
+            .collect()
+    }
+
+    /// The scrollback rows (oldest first) and the screen, cell by cell, and the cursor.
+    fn whole(parser: &mut vt100::Parser) -> (Vec<String>, Vec<String>, (u16, u16)) {
+        let rows = parser.screen().size().0.get();
+        parser.screen_mut().set_scrollback(usize::MAX);
+        let kept = parser.screen().scrollback();
+        let mut scrollback = Vec::new();
+        for offset in (1..=kept).rev() {
+            parser.screen_mut().set_scrollback(offset);
+            scrollback.push(cells_of(parser.screen(), 0));
+        }
+        parser.screen_mut().set_scrollback(0);
+        let screen = (0..rows).map(|r| cells_of(parser.screen(), r)).collect();
+        (scrollback, screen, parser.screen().cursor_position())
+    }
+
+    /// Feeds `stream` in `chunk`-byte batches to a screen model keeping `kept` rows
+    /// and checks that a view given only its resync ends exactly like a view given
+    /// every byte: scrollback, screen (text, colours) and cursor.
+    fn resync_equals_every_byte(stream: &[u8], chunk: usize, kept: usize) -> u64 {
+        let size = TermSize { rows: 6, cols: 24 };
+        let mut model = Screen::new(size, kept);
+        for batch in stream.chunks(chunk) {
+            model.feed(batch);
+        }
+        let view = || vt100::Parser::new(nonzero(size.rows), nonzero(size.cols), kept);
+        let mut every_byte = view();
+        every_byte.process(stream);
+        let mut resynced = view();
+        resynced.process(&model.resync());
+        let (want, got) = (whole(&mut every_byte), whole(&mut resynced));
+        assert_eq!(got.0.len(), want.0.len(), "scrollback rows");
+        for (i, (g, w)) in got.0.iter().zip(&want.0).enumerate() {
+            assert_eq!(g, w, "scrollback row {i}");
+        }
+        assert_eq!(got.1, want.1, "screen");
+        assert_eq!(got.2, want.2, "cursor");
+        model.skipped_bytes()
+    }
+
+    fn numbered(lines: std::ops::Range<u32>) -> Vec<u8> {
+        lines
+            .flat_map(|i| format!("{i}\r\n").into_bytes())
+            .collect()
+    }
+
+    #[test]
+    fn a_resync_after_a_skipped_flood_is_every_byte() {
+        let mut stream = b"$ \x1b[1mseq\x1b[m 1 20000\r\n\x1b[33m".to_vec();
+        stream.extend(numbered(1..20_001));
+        stream.extend_from_slice(b"\x1b[m$ ");
+        assert!(resync_equals_every_byte(&stream, 64 * 1024, 300) > 50_000);
+        // The same in small batches: nothing skipped, the ring fed by vt100 alone.
+        assert_eq!(resync_equals_every_byte(&stream, 700, 300), 0);
+    }
+
+    #[test]
+    fn a_resync_keeps_colours_and_wrapped_lines_in_the_scrollback() {
+        let mut stream = Vec::new();
+        for i in 0..400 {
+            let colour = 31 + i % 6;
+            stream
+                .extend(format!("\x1b[{colour}mline {i}\x1b[m {}\r\n", "x".repeat(i % 60)).bytes());
+        }
+        stream.extend_from_slice("wide: 表示 ✓\r\n$ ".as_bytes());
+        resync_equals_every_byte(&stream, 4096, 250);
+    }
+
+    #[test]
+    fn a_resync_forgets_what_clear_erased() {
+        let mut stream = numbered(0..100);
+        stream.extend_from_slice(b"\x1b[H\x1b[2J\x1b[3J");
+        stream.extend(numbered(100..110));
+        resync_equals_every_byte(&stream, 1000, 500);
+    }
+
+    #[test]
+    fn a_resync_in_a_full_screen_program_draws_its_screen() {
+        let size = TermSize { rows: 6, cols: 24 };
+        let mut model = Screen::new(size, 100);
+        model.feed(&numbered(0..50));
+        model.feed(b"\x1b[?1049h\x1b[H\x1b[2J\x1b[7mtop\x1b[m\x1b[?1h\x1b]2;vim\x07");
+        let mut view = vt100::Parser::new(nonzero(6), nonzero(24), 100);
+        view.process(&model.resync());
+        assert!(view.screen().alternate_screen());
+        assert!(view.screen().application_cursor());
+        assert_eq!(view.screen().contents(), "top");
+        assert!(view.screen().cell(0, 0).is_some_and(vt100::Cell::inverse));
+        assert!(String::from_utf8_lossy(&model.resync()).contains("\x1b]2;vim\x07"));
     }
 }

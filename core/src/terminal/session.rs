@@ -63,8 +63,9 @@ pub struct SessionOptions {
     /// Extra environment, on top of the app's own.
     pub env: Vec<(String, String)>,
     pub size: TermSize,
-    /// Rows of scrollback kept by the screen model (snapshots show the visible
-    /// screen only; scrollback makes vt100 several times slower).
+    /// Rows that scrolled off kept by the screen model: as many as a view keeps,
+    /// so that a view resynced after skipping frames misses nothing it can scroll
+    /// back to (see [`super::frames`]).
     pub scrollback: usize,
     pub batch: BatchLimits,
     pub flow: FlowLimits,
@@ -86,7 +87,7 @@ impl Default for SessionOptions {
             cwd: None,
             env: Vec::new(),
             size: TermSize::default(),
-            scrollback: 0,
+            scrollback: super::screen::VIEW_SCROLLBACK,
             batch: BatchLimits::default(),
             flow: FlowLimits::default(),
             timeouts: Timeouts::default(),
@@ -349,10 +350,11 @@ impl Session {
     ) -> (SinkId, ScreenSnapshot) {
         let id = self.shared.new_sink_id();
         let mut outputs = self.shared.outputs();
-        if ack == Acknowledge::Required {
+        let acknowledges = ack == Acknowledge::Required;
+        if acknowledges {
             self.shared.flow.add_consumer(id.0);
         }
-        outputs.add(id, sink);
+        outputs.add(id, sink, acknowledges && !masked);
         let snapshot = if masked {
             outputs.masked_snapshot()
         } else {
@@ -393,11 +395,14 @@ impl Session {
     /// screen model and every sink (the window, a recorder) get it. The shell never
     /// sees it, and the terminal's shell state is not touched.
     pub fn show_recorded(&self, bytes: &[u8]) {
-        let failed = self.shared.outputs().deliver(bytes, self.shared.started);
+        let flow = &self.shared.flow;
+        let failed = self
+            .shared
+            .outputs()
+            .deliver(bytes, self.shared.started, flow);
         for id in failed {
-            self.shared.flow.remove_consumer(id.0);
+            flow.remove_consumer(id.0);
         }
-        self.shared.flow.on_injected(bytes.len());
     }
 
     pub fn snapshot(&self) -> ScreenSnapshot {

@@ -19,6 +19,12 @@ import { h } from "./dom";
 import { OutputFeed, fontForGrid, opensLink, terminalKey, terminalLinkHandler, zoomed } from "./terminal-logic";
 
 export const BASE_FONT_SIZE = 15;
+/**
+ * Rows of scrollback a view keeps. The backend's screen model keeps as many
+ * (`VIEW_SCROLLBACK` in core/src/terminal/screen.rs), so that a view that skipped
+ * frames during a flood is resynced with everything it can scroll back to.
+ */
+export const VIEW_SCROLLBACK = 5000;
 const FONT_FAMILY = '"JetBrains Mono", "DejaVu Sans Mono", "Liberation Mono", monospace';
 
 /** Where a view's bytes come from and where its keys and size go. */
@@ -76,7 +82,7 @@ export class TerminalView {
       fontSize: BASE_FONT_SIZE,
       cursorBlink: options.cursorBlink,
       disableStdin: readOnly,
-      scrollback: 5000,
+      scrollback: VIEW_SCROLLBACK,
       allowProposedApi: true, // unicode11
       theme: { background: "#0b0f18", foreground: "#e8edf7", cursor: "#ffb547" },
       // OSC 8 hyperlinks a program prints: Ctrl/Cmd+click through `openLink` only
