@@ -67,6 +67,7 @@ export class TerminalPane {
     (window as unknown as { __cuedeckTerminals: unknown }).__cuedeckTerminals = {
       read: (name: string): string => this.views.get(name)?.text() ?? "",
       atBottom: (name: string): boolean => this.views.get(name)?.atBottom() ?? false,
+      resyncs: (name: string): number => this.views.get(name)?.resyncs ?? 0,
     };
   }
 

@@ -67,6 +67,11 @@ export class TerminalView {
   /** The fixed grid this view follows, or null when it fits its element. */
   private grid: { cols: number; rows: number } | null = null;
   private baseFontSize = BASE_FONT_SIZE;
+  /**
+   * Full resets drawn: each is the backend resyncing this view after it skipped a
+   * flood it could not draw in time (or a program's own `ESC c`). For tests.
+   */
+  resyncs = 0;
 
   constructor(
     readonly name: string,
@@ -93,6 +98,10 @@ export class TerminalView {
     if (source.openLink) addons.push(new WebLinksAddon((e, uri) => this.onLink(e, uri)));
     for (const addon of addons) this.term.loadAddon(addon);
     this.term.unicode.activeVersion = "11";
+    this.term.parser.registerEscHandler({ final: "c" }, () => {
+      this.resyncs++;
+      return false; // xterm.js still does the reset
+    });
     this.term.open(this.element);
     this.fit.fit();
     if (source.input) {
