@@ -1,8 +1,13 @@
 // The chart strip: one uPlot chart per metric series (and the machine's CPU and
 // memory), over a 1–5 minute window, with the runbook's targets drawn as dashed lines.
+//
+// Idle cost: a chart is drawn again only when a point arrived for it, at most once per
+// animation frame, and only while it is in sight: a chart scrolled out of the strip,
+// or any chart while the window is hidden or minimised, is drawn when it is seen again.
 
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { PerFrame } from "../shared/frames";
 import type { MetricPoint, Runbook, SystemSample } from "../shared/model";
 import { type Series, SeriesStore, targetLines, valueLabel } from "./probe-logic";
 
@@ -22,6 +27,12 @@ export class ChartStrip {
   private readonly charts = new Map<string, Chart>();
   private runbook: Runbook | null = null;
   private readonly errors = new Map<string, string>();
+  /** Charts with points they have not drawn yet. */
+  private readonly stale = new Set<Chart>();
+  /** The chart boxes in sight now. */
+  private readonly inSight = new Set<Element>();
+  private readonly frame = new PerFrame<Chart>(() => this.drawStale());
+  private readonly sight = new IntersectionObserver((entries) => this.onSight(entries));
 
   constructor(
     private readonly root: HTMLElement,
@@ -33,14 +44,20 @@ export class ChartStrip {
       for (const chart of this.charts.values()) this.redraw(chart);
     });
     new ResizeObserver(() => this.resize()).observe(list);
+    document.addEventListener("visibilitychange", () => this.drawLater());
   }
 
   /** A new runbook (or a reload): targets may have changed; another file starts afresh. */
   setRunbook(runbook: Runbook, samePath: boolean): void {
     this.runbook = runbook;
     if (!samePath) {
-      for (const chart of this.charts.values()) chart.plot.destroy();
+      for (const chart of this.charts.values()) {
+        this.sight.unobserve(chart.box);
+        chart.plot.destroy();
+      }
       this.charts.clear();
+      this.stale.clear();
+      this.inSight.clear();
       this.store.clear();
       this.errors.clear();
       this.list.replaceChildren();
@@ -73,6 +90,31 @@ export class ChartStrip {
     this.redraw(chart);
   }
 
+  /** Draws the charts that got points, now in sight, once this frame. */
+  private drawStale(): void {
+    if (document.hidden) return;
+    for (const chart of this.stale) {
+      if (!this.inSight.has(chart.box)) continue;
+      this.stale.delete(chart);
+      const s = chart.series;
+      chart.plot.setData([s.xs, s.ys]);
+    }
+  }
+
+  /** Asks for a frame if a chart waits to be drawn. */
+  private drawLater(): void {
+    const first = this.stale.values().next();
+    if (!first.done) this.frame.push(first.value);
+  }
+
+  private onSight(entries: IntersectionObserverEntry[]): void {
+    for (const e of entries) {
+      if (e.isIntersecting) this.inSight.add(e.target);
+      else this.inSight.delete(e.target);
+    }
+    this.drawLater();
+  }
+
   private create(series: Series): Chart {
     const box = document.createElement("div");
     box.className = "chart";
@@ -102,6 +144,7 @@ export class ChartStrip {
     // Targets are read through `chart` at draw time, so a reload's new targets apply.
     chart.plot.hooks.draw = [(u: uPlot) => drawTargets(u, chart.targets)];
     this.charts.set(series.key, chart);
+    this.sight.observe(box);
     return chart;
   }
 
@@ -124,9 +167,11 @@ export class ChartStrip {
     };
   }
 
+  /** Its label and point count now; the plot at the next frame it is in sight. */
   private redraw(chart: Chart): void {
     const s = chart.series;
-    chart.plot.setData([s.xs, s.ys]);
+    this.stale.add(chart);
+    this.frame.push(chart);
     chart.value.textContent = valueLabel(s.ys[s.ys.length - 1], s.unit);
     chart.box.dataset.points = String(s.xs.length);
   }

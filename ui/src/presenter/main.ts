@@ -14,6 +14,7 @@ import { HealthBar } from "./health";
 import { TopBar } from "./topbar";
 import { clickerAction } from "../shared/clicker";
 import { byId } from "../shared/dom";
+import { PerFrame } from "../shared/frames";
 import {
   audienceLeaveFullscreen,
   audienceOpen,
@@ -106,7 +107,14 @@ async function command(cmd: ShowCommand): Promise<void> {
   }
 }
 
+/** Probe events, applied together once per animation frame (see shared/frames.ts). */
+const probeEvents = new PerFrame<ProbeEvent>((events) => events.forEach(applyProbe));
+
 function onProbe(event: ProbeEvent): void {
+  probeEvents.push(event);
+}
+
+function applyProbe(event: ProbeEvent): void {
   if (event.kind === "service") health.update(event);
   else if (event.kind === "metrics") charts.addMetrics(event.source, event.points, event.error);
   else {

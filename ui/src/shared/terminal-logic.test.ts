@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { block, step } from "./fixture.test-helpers";
 import type { BlockStatus } from "./model";
 import {
+  BLINK_FOR_MS,
+  CursorBlink,
   keyTypingData,
   statusDetail,
   fontForGrid,
@@ -298,5 +300,23 @@ describe("fontForGrid", () => {
   it("never goes below a floor, nor fails on an empty element", () => {
     expect(fontForGrid({ cols: 400, rows: 200 }, 300, 200, cell)).toBe(6);
     expect(fontForGrid({ cols: 100, rows: 30 }, 0, 0, cell)).toBe(6);
+  });
+});
+
+describe("CursorBlink", () => {
+  it("blinks only while focused and for a few seconds after the last activity", () => {
+    const blink = new CursorBlink();
+    expect(blink.blinks(0)).toBe(false);
+    blink.activity(0);
+    expect(blink.blinks(1), "not focused").toBe(false);
+    blink.focus(1000);
+    expect(blink.blinks(1000)).toBe(true);
+    expect(blink.stopsIn(2000)).toBe(BLINK_FOR_MS - 1000);
+    expect(blink.blinks(1000 + BLINK_FOR_MS)).toBe(false);
+    expect(blink.stopsIn(1000 + BLINK_FOR_MS)).toBeNull();
+    blink.activity(9000);
+    expect(blink.blinks(9500)).toBe(true);
+    blink.blur();
+    expect(blink.blinks(9500)).toBe(false);
   });
 });

@@ -261,3 +261,39 @@ export function fontForGrid(
   const fit = Math.min(width / (grid.cols * cell.width), height / (grid.rows * cell.height)) * 0.97;
   return Math.max(6, Math.floor(fit * 2) / 2);
 }
+
+/** How long a focused terminal's cursor blinks after the last key or output. */
+export const BLINK_FOR_MS = 5000;
+
+/**
+ * When a cursor blinks: only in the focused terminal, and only for a few seconds
+ * after something happened there (a blinking cursor repaints twice a second, in
+ * every view, for as long as the app is open otherwise). Times are passed in.
+ */
+export class CursorBlink {
+  private focused = false;
+  private lastActive = Number.NEGATIVE_INFINITY;
+
+  focus(now: number): void {
+    this.focused = true;
+    this.lastActive = now;
+  }
+
+  blur(): void {
+    this.focused = false;
+  }
+
+  /** A key typed or output drawn. */
+  activity(now: number): void {
+    this.lastActive = now;
+  }
+
+  blinks(now: number): boolean {
+    return this.focused && now - this.lastActive < BLINK_FOR_MS;
+  }
+
+  /** Milliseconds until it stops blinking, or null when it does not blink. */
+  stopsIn(now: number): number | null {
+    return this.blinks(now) ? BLINK_FOR_MS - (now - this.lastActive) : null;
+  }
+}

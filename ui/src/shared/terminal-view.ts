@@ -16,7 +16,7 @@ import { WebglAddon } from "@xterm/addon-webgl";
 import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import { h } from "./dom";
-import { OutputFeed, fontForGrid, opensLink, terminalKey, terminalLinkHandler, zoomed } from "./terminal-logic";
+import { CursorBlink, OutputFeed, fontForGrid, opensLink, terminalKey, terminalLinkHandler, zoomed } from "./terminal-logic";
 
 export const BASE_FONT_SIZE = 15;
 /**
@@ -48,6 +48,7 @@ export interface TerminalViewOptions {
   onStop?: () => void;
   /** Esc (unless a full-screen program such as vim has the screen) or Shift+Esc. */
   onLeave?: () => void;
+  /** The cursor may blink: while the view is focused, a few seconds after activity. */
   cursorBlink: boolean;
   /**
    * How a followed grid is scaled: "both" fits it whole (the audience's tiles);
@@ -72,6 +73,8 @@ export class TerminalView {
    * flood it could not draw in time (or a program's own `ESC c`). For tests.
    */
   resyncs = 0;
+  private readonly blink = new CursorBlink();
+  private blinkTimer: number | null = null;
 
   constructor(
     readonly name: string,
@@ -85,7 +88,7 @@ export class TerminalView {
     this.term = new Terminal({
       fontFamily: FONT_FAMILY,
       fontSize: BASE_FONT_SIZE,
-      cursorBlink: options.cursorBlink,
+      cursorBlink: false,
       disableStdin: readOnly,
       scrollback: VIEW_SCROLLBACK,
       allowProposedApi: true, // unicode11
@@ -108,6 +111,7 @@ export class TerminalView {
       const input = source.input.bind(source);
       this.term.onData((data) => input(data));
     }
+    if (options.cursorBlink) this.blinkWhenFocused();
     this.term.onResize(({ cols, rows }) => {
       if (this.grid === null) source.resize?.(cols, rows);
     });
@@ -116,10 +120,48 @@ export class TerminalView {
     this.term.onCursorMove(() => this.keepCursorInSight());
     this.term.onRender(() => this.keepCursorInSight());
     this.feed = new OutputFeed(
-      (bytes, parsed) => this.term.write(bytes, parsed),
+      (bytes, parsed) => {
+        if (options.cursorBlink) this.active();
+        this.term.write(bytes, parsed);
+      },
       (n) => source.ack?.(n),
     );
     this.attached = this.useWebgl().then(() => this.attach());
+  }
+
+  /** The cursor blinks while the view is focused and keys or output come. */
+  private blinkWhenFocused(): void {
+    const textarea = this.term.textarea;
+    textarea?.addEventListener("focus", () => {
+      this.blink.focus(performance.now());
+      this.updateBlink();
+    });
+    textarea?.addEventListener("blur", () => {
+      this.blink.blur();
+      this.updateBlink();
+    });
+    this.term.onData(() => this.active());
+  }
+
+  private active(): void {
+    const now = performance.now();
+    const was = this.blink.blinks(now);
+    this.blink.activity(now);
+    if (!was) this.updateBlink();
+  }
+
+  /** Turns blinking on or off, and looks again when it is due to stop. */
+  private updateBlink(): void {
+    const now = performance.now();
+    const on = this.blink.blinks(now);
+    if (this.term.options.cursorBlink !== on) this.term.options.cursorBlink = on;
+    const stopsIn = this.blink.stopsIn(now);
+    if (stopsIn !== null && this.blinkTimer === null) {
+      this.blinkTimer = window.setTimeout(() => {
+        this.blinkTimer = null;
+        this.updateBlink();
+      }, stopsIn + 20);
+    }
   }
 
   /** WebGL where the backend says it renders and the webview has it; else the DOM renderer. */
@@ -260,6 +302,7 @@ export class TerminalView {
 
   dispose(): void {
     this.feed.close();
+    if (this.blinkTimer !== null) window.clearTimeout(this.blinkTimer);
     this.term.dispose();
     this.element.remove();
   }
