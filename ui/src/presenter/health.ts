@@ -36,9 +36,14 @@ export class HealthBar {
     return !this.root.hidden && this.root.scrollWidth > this.root.clientWidth + 1;
   }
 
-  /** Whether `node` is the summary light or inside it. */
-  ownsSummary(node: Node): boolean {
-    return this.summary.contains(node);
+  /**
+   * Whether a change to `node` cannot change how the top bar fits: the summary light
+   * (the fit repaints it), or a light while the lights are folded into it (their
+   * latencies change every second, and a folded light takes no room).
+   */
+  ownsRefitFree(node: Node): boolean {
+    const folded = this.root.parentElement?.classList.contains("collapsed") ?? false;
+    return this.summary.contains(node) || (folded && this.root.contains(node));
   }
 
   /** Collapses the lights into the summary when they don't fit the bar in full. */
@@ -63,14 +68,16 @@ export class HealthBar {
     const healths = shown.map((s) => this.statuses.get(s.name)?.health ?? "unknown");
     const worst = (["down", "degraded", "unknown", "up"] as const).find((h) => healths.includes(h)) ?? "unknown";
     const notUp = healths.filter((h) => h !== "up").length;
+    const label = `${shown.length} services${notUp > 0 ? ` · ${notUp} not up` : ""}`;
+    const title = shown.map((s) => `${s.name}: ${this.statuses.get(s.name)?.health ?? "unknown"}`).join("\n");
+    // Unchanged (the usual case, once a second per service): nothing to redraw.
+    if (this.summary.dataset.health === worst && this.summary.textContent === label && this.summary.title === title) return;
     this.summary.dataset.health = worst;
     this.summary.replaceChildren();
     const dot = document.createElement("span");
     dot.className = "dot";
-    this.summary.append(dot, `${shown.length} services${notUp > 0 ? ` · ${notUp} not up` : ""}`);
-    this.summary.title = shown
-      .map((s) => `${s.name}: ${this.statuses.get(s.name)?.health ?? "unknown"}`)
-      .join("\n");
+    this.summary.append(dot, label);
+    this.summary.title = title;
   }
 
   /** The runbook's services; statuses of services no longer listed are forgotten. */
@@ -137,11 +144,14 @@ export class HealthBar {
     return light;
   }
 
+  /** Writes only what changed: each write restyles, and a text change refits the top bar. */
   private paint(light: HTMLElement, status: ServiceStatus): void {
-    light.dataset.health = status.health;
-    light.title = lightTitle(status);
+    if (light.dataset.health !== status.health) light.dataset.health = status.health;
+    const title = lightTitle(status);
+    if (light.title !== title) light.title = title;
     const latency = light.querySelector(".latency");
-    if (latency) latency.textContent = status.health === "down" ? "down" : latencyLabel(status);
+    const label = status.health === "down" ? "down" : latencyLabel(status);
+    if (latency && latency.textContent !== label) latency.textContent = label;
   }
 
   private onClick(e: MouseEvent): void {

@@ -16,8 +16,8 @@ export class TopBar {
   ) {
     new ResizeObserver(() => this.schedule()).observe(bar);
     new MutationObserver((records) => {
-      // The summary light is repainted by the fit itself: not a reason to fit again.
-      if (records.some((r) => !this.health.ownsSummary(r.target))) this.schedule();
+      // The summary light (repainted by the fit itself) and folded lights are no reason to fit again.
+      if (records.some((r) => !this.health.ownsRefitFree(r.target))) this.schedule();
     }).observe(bar, { subtree: true, childList: true, characterData: true, attributeFilter: ["hidden"] });
   }
 
