@@ -102,7 +102,7 @@ impl Screen {
     }
 
     fn feed_skipping(&mut self, bytes: &[u8]) {
-        let (rows, cols) = self.rows_cols();
+        let TermSize { rows, cols } = self.size();
         let Some((from, to)) = skippable_run(bytes, usize::from(rows)) else {
             self.parser.process(bytes);
             return;
@@ -124,11 +124,6 @@ impl Screen {
         self.skipped += (to - from) as u64;
     }
 
-    fn rows_cols(&self) -> (u16, u16) {
-        let (rows, cols) = self.parser.screen().size();
-        (rows.get(), cols.get())
-    }
-
     /// The bytes that bring a view that skipped output to exactly this state: a
     /// reset, the scrollback rows (pushed into the view's scrollback), the screen
     /// with its colours and cursor, the input modes and the title.
@@ -138,7 +133,7 @@ impl Screen {
         let mut out = b"\x1bc".to_vec();
         if ring.rows() > 0 {
             ring.write_to(&mut out);
-            let (rows, _) = self.rows_cols();
+            let rows = self.size().rows;
             out.extend(b"\r\n".repeat(usize::from(rows - 1)));
         }
         if screen.alternate_screen() {
