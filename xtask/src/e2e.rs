@@ -19,6 +19,8 @@ pub const NATIVE_PORT: u16 = 4445;
 pub const APP_PACKAGE: &str = "cuedeck-app";
 pub const E2E_PACKAGE: &str = "cuedeck-e2e";
 pub const CLI_PACKAGE: &str = "cuedeck-core";
+/// Xvfb's screen: room for a 1920x1080 window.
+pub const XVFB_SCREEN: &str = "1920x1080x24";
 
 /// Names of the processes the e2e stage may start (as /proc shows them, 15 chars at most).
 const OURS: &[&str] = &[
@@ -71,7 +73,7 @@ fn start_xvfb(artifacts: &Path) -> Result<(Background, String)> {
     cmd.arg("-displayfd").arg(wfd.to_string()).args([
         "-screen",
         "0",
-        "1920x1080x24",
+        XVFB_SCREEN,
         "-nolisten",
         "tcp",
         "-noreset",
@@ -117,7 +119,11 @@ fn start_xvfb(artifacts: &Path) -> Result<(Background, String)> {
     Ok((bg, format!(":{n}")))
 }
 
-fn start_tauri_driver(artifacts: &Path, display: &str) -> Result<Background> {
+fn start_tauri_driver(
+    artifacts: &Path,
+    display: &str,
+    compositing: Compositing,
+) -> Result<Background> {
     let driver = setup::find_tauri_driver(&RealProbe).context(
         "tauri-driver not found on PATH or in ~/.cargo/bin (`cargo install tauri-driver --locked`; \
          `cargo xtask setup` does it)",
@@ -140,7 +146,7 @@ fn start_tauri_driver(artifacts: &Path, display: &str) -> Result<Background> {
         .args(["--native-port", &NATIVE_PORT.to_string()])
         .arg("--native-driver")
         .arg(&native);
-    display_env(&mut cmd, display);
+    display_env(&mut cmd, display, compositing);
     let mut bg = Background::spawn(
         "tauri-driver",
         &mut cmd,
@@ -170,14 +176,99 @@ fn data_dir() -> PathBuf {
 
 /// What the app (started by WebKitWebDriver, started by tauri-driver) needs to show a
 /// window, and its config folder.
-fn display_env(cmd: &mut Command, display: &str) {
+fn display_env(cmd: &mut Command, display: &str, compositing: Compositing) {
     cmd.env("CUEDECK_CONFIG_DIR", config_dir())
         .env("CUEDECK_DATA_DIR", data_dir())
         .env("DISPLAY", display)
         .env("GDK_BACKEND", "x11")
-        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WAYLAND_DISPLAY");
+    match compositing {
         // Blank window under Xvfb otherwise (tauri #15936).
-        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        Compositing::Off => cmd.env("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+        Compositing::On => cmd.env_remove("WEBKIT_DISABLE_COMPOSITING_MODE"),
+    };
+}
+
+/// Whether WebKit composites (GPU-style layers, drawn by software GL under Xvfb). The
+/// tests run with it off: under Xvfb the window stays blank otherwise (tauri #15936).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compositing {
+    Off,
+    On,
+}
+
+/// Xvfb and tauri-driver (which starts WebKitWebDriver, which starts the app), up
+/// together; [`Stage::stop`] stops them with everything they started.
+pub struct Stage {
+    xvfb: Background,
+    driver: Background,
+    pub display: String,
+    compositing: Compositing,
+}
+
+impl Stage {
+    pub fn start(artifacts: &Path, compositing: Compositing) -> Result<Stage> {
+        let (xvfb, display) = start_xvfb(artifacts)?;
+        println!("e2e: Xvfb on display {display} (pid {})", xvfb.pid());
+        let driver = start_tauri_driver(artifacts, &display, compositing)?;
+        Ok(Stage {
+            xvfb,
+            driver,
+            display,
+            compositing,
+        })
+    }
+
+    pub fn driver_pid(&self) -> u32 {
+        self.driver.pid()
+    }
+
+    /// What a client of the driver (the e2e tests, the window benchmark) is told: the
+    /// app, the driver's address, where artifacts go, and the display and folders the
+    /// app gets.
+    pub fn client_env(&self, cmd: &mut Command, app: &Path, artifacts: &Path) {
+        display_env(cmd, &self.display, self.compositing);
+        cmd.env("CUEDECK_E2E_APP", app)
+            .env(
+                "CUEDECK_E2E_WEBDRIVER",
+                format!("http://127.0.0.1:{DRIVER_PORT}"),
+            )
+            .env("CUEDECK_E2E_ARTIFACTS", artifacts);
+        println!(
+            "==> CUEDECK_E2E_APP={} CUEDECK_E2E_WEBDRIVER=http://127.0.0.1:{DRIVER_PORT} \
+             CUEDECK_E2E_ARTIFACTS={} DISPLAY={} {}",
+            app.display(),
+            artifacts.display(),
+            self.display,
+            process::describe(cmd)
+        );
+    }
+
+    /// Stops the driver and Xvfb, removes the stage's folders, and fails if any process
+    /// of ours is left.
+    pub fn stop(mut self) -> Result<()> {
+        let stopped_driver = self.driver.stop();
+        let stopped_xvfb = self.xvfb.stop();
+        let _ = std::fs::remove_dir_all(config_dir());
+        let _ = std::fs::remove_dir_all(data_dir());
+        println!(
+            "e2e: stopped {}",
+            stopped_driver
+                .iter()
+                .chain(&stopped_xvfb)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let left = process::leftover(OURS);
+        if !left.is_empty() {
+            bail!(
+                "processes left behind after the e2e stage: {}",
+                left.join(", ")
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Which end-to-end tests run, against which app.
@@ -216,9 +307,7 @@ pub fn run(ws: &Workspace, selection: Selection) -> Result<()> {
     println!("==> {}", process::describe(&build));
     process::run(&mut build).context("building the e2e tests")?;
 
-    let (mut xvfb, display) = start_xvfb(&artifacts)?;
-    println!("e2e: Xvfb on display {display} (pid {})", xvfb.pid());
-    let mut driver = start_tauri_driver(&artifacts, &display)?;
+    let stage = Stage::start(&artifacts, Compositing::Off)?;
 
     let mut cmd = ws.cargo();
     cmd.args(["test", "-p", E2E_PACKAGE]);
@@ -232,42 +321,9 @@ pub fn run(ws: &Workspace, selection: Selection) -> Result<()> {
         }
     }
     cmd.arg("--test-threads=1");
-    display_env(&mut cmd, &display);
-    cmd.env("CUEDECK_E2E_APP", &app)
-        .env(
-            "CUEDECK_E2E_WEBDRIVER",
-            format!("http://127.0.0.1:{DRIVER_PORT}"),
-        )
-        .env("CUEDECK_E2E_ARTIFACTS", &artifacts);
-    println!(
-        "==> CUEDECK_E2E_APP={} CUEDECK_E2E_WEBDRIVER=http://127.0.0.1:{DRIVER_PORT} \
-         CUEDECK_E2E_ARTIFACTS={} DISPLAY={display} {}",
-        app.display(),
-        artifacts.display(),
-        process::describe(&cmd)
-    );
+    stage.client_env(&mut cmd, &app, &artifacts);
     let result = process::run(&mut cmd).context("end-to-end tests failed");
-
-    let stopped_driver = driver.stop();
-    let stopped_xvfb = xvfb.stop();
-    let _ = std::fs::remove_dir_all(config_dir());
-    let _ = std::fs::remove_dir_all(data_dir());
-    println!(
-        "e2e: stopped {}",
-        stopped_driver
-            .iter()
-            .chain(&stopped_xvfb)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let left = process::leftover(OURS);
-    if !left.is_empty() {
-        bail!(
-            "processes left behind after the e2e stage: {}",
-            left.join(", ")
-        );
-    }
+    let stopped = stage.stop();
     if result.is_err() {
         eprintln!(
             "e2e: logs and screenshots in {} (tauri-driver.log, xvfb.log, *.png)",
@@ -275,6 +331,7 @@ pub fn run(ws: &Workspace, selection: Selection) -> Result<()> {
         );
     }
     result?;
+    stopped?;
     println!(
         "e2e: artifacts (screenshots, logs) in {}",
         artifacts.display()

@@ -1,6 +1,7 @@
 //! `cargo xtask`: Cuedeck's one entry point for set-up, build, test and bench.
 //! CI runs `cargo xtask test` (through .ci/run), exactly what a developer runs.
 
+mod bench;
 mod bundle;
 mod e2e;
 mod install;
@@ -13,7 +14,6 @@ mod workspace;
 use anyhow::{bail, Context, Result};
 use setup::Purpose;
 use stages::Stages;
-use std::path::PathBuf;
 use workspace::Workspace;
 
 const USAGE: &str = "\
@@ -27,7 +27,10 @@ commands:
   setup             install what is missing (system packages, npm packages, tauri-driver)
   bundle [--debug]  build the app and the CLI (release) and the Debian package (.deb)
   install-test      build the debug .deb, install it, use the installed CLI and app, remove it
-  bench [ARGS..]    cargo bench -p cuedeck-core [ARGS..]
+  bench             the core benchmarks, then the window benchmark (release app in Xvfb,
+                    compositing off and on; alacritty beside it when installed)
+  bench core [ARGS..]  only cargo bench -p cuedeck-core [ARGS..]
+  bench window      only the window benchmark
 
 options:
   --no-setup        (run, test, e2e) skip the set-up stage
@@ -270,20 +273,7 @@ fn install_only(args: &Args) -> Result<()> {
 
 fn bench(args: &Args) -> Result<()> {
     let ws = Workspace::load()?;
-    let mut c = ws.cargo();
-    c.args(["bench", "-p", "cuedeck-core"])
-        .args(&args.positional);
-    println!("==> {}", process::describe(&c));
-    process::run(&mut c).context("benchmarks failed")?;
-    let criterion: PathBuf = ws.target_dir()?.join("criterion");
-    println!("\nbench: tables above are the custom harnesses' output");
-    if criterion.exists() {
-        println!(
-            "bench: criterion results and HTML reports in {} (open report/index.html)",
-            criterion.display()
-        );
-    }
-    Ok(())
+    bench::bench(&ws, bench::Benches::from_args(&args.positional))
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@
 //!
 //! Every wait polls the DOM with a deadline; there are no fixed sleeps.
 
+pub mod procs;
+
 use anyhow::{bail, ensure, Context, Result};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions, MouseActions, PointerAction};
 use fantoccini::key::Key;
@@ -679,6 +681,32 @@ pub async fn take_the_tour(app: &App) -> Result<PathBuf> {
     Ok(copy)
 }
 
+/// Checks that a terminal view's `text` ends with the output of `seq 1 LAST` (then the
+/// prompt), and that the `kept` lines before its last one are seq's, in order: what a
+/// view that drew every byte would hold in its scrollback.
+pub fn check_seq_tail(text: &str, last: u32, kept: usize) -> Result<()> {
+    let lines: Vec<&str> = text.lines().collect();
+    let last_text = last.to_string();
+    let Some(end) = lines.iter().rposition(|l| *l == last_text) else {
+        bail!("the view does not show seq's last line {last}");
+    };
+    let tail = &lines[end.saturating_sub(kept - 1)..=end];
+    let first: u32 = tail[0].parse().unwrap_or(0);
+    let ok = first > 0
+        && tail.len() == kept
+        && tail
+            .iter()
+            .zip(first..=last)
+            .all(|(line, n)| *line == n.to_string());
+    ensure!(
+        ok,
+        "the {} lines before seq's last are not seq's last {kept} (from {first}): {:?}",
+        tail.len(),
+        tail.iter().take(5).collect::<Vec<_>>()
+    );
+    Ok(())
+}
+
 /// The app's preferences (recent runbooks, window places) in the stage's config folder.
 pub fn prefs_store() -> Result<cuedeck_core::prefs::PrefsStore> {
     Ok(cuedeck_core::prefs::PrefsStore::at(&stage_folder(
@@ -706,6 +734,17 @@ mod tests {
         assert!(truthy(&json!("x")));
         assert!(truthy(&json!({})));
         assert!(truthy(&json!(2)));
+    }
+
+    #[test]
+    fn a_seq_tail_is_checked_line_by_line() {
+        let text: String = (1..=300).map(|n| format!("{n}\n")).collect::<String>() + "$ ";
+        assert!(check_seq_tail(&text, 300, 100).is_ok());
+        assert!(check_seq_tail(&text, 300, 300).is_ok());
+        assert!(check_seq_tail(&text, 300, 301).is_err(), "more lines than seq printed");
+        let gap = text.replace("\n250\n", "\n");
+        assert!(check_seq_tail(&gap, 300, 100).is_err(), "a missing line");
+        assert!(check_seq_tail(&text, 301, 10).is_err(), "no last line");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Result};
-use cuedeck_e2e::{fixture, status_is, with_app, Env, UI_TIMEOUT};
+use cuedeck_e2e::{check_seq_tail, fixture, status_is, with_app, Env, UI_TIMEOUT};
 use fantoccini::key::Key;
 
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
@@ -59,21 +59,9 @@ async fn a_flood_is_skipped_and_the_view_ends_as_if_it_drew_every_byte() -> Resu
             resyncs.as_u64().unwrap_or(0) > 0,
             "the view never fell behind, so nothing was skipped: {resyncs}"
         );
-        let lines: Vec<&str> = text.lines().collect();
-        let end = lines
-            .iter()
-            .rposition(|l| *l == LAST.to_string())
-            .unwrap_or_default();
-        // Every line the view keeps before the last one is seq's, in order.
-        let kept = &lines[end.saturating_sub(KEPT - 100)..=end];
-        let first: u32 = kept[0].parse().unwrap_or(0);
-        let want: Vec<String> = (first..=LAST).map(|n| n.to_string()).collect();
-        ensure!(
-            first > 0 && kept.len() == want.len() && kept.iter().zip(&want).all(|(a, b)| a == b),
-            "the kept scrollback is not seq's last {} lines (from {first}): {:?}",
-            kept.len(),
-            kept.iter().take(5).collect::<Vec<_>>()
-        );
+        // Every line the view keeps before the last one is seq's, in order (less the
+        // screen's rows taken by the command and the prompt).
+        check_seq_tail(text, LAST, KEPT - 100)?;
         app.screenshot("flood-ended").await?;
         Ok(())
     })

@@ -68,6 +68,10 @@ export class TerminalPane {
       read: (name: string): string => this.views.get(name)?.text() ?? "",
       atBottom: (name: string): boolean => this.views.get(name)?.atBottom() ?? false,
       resyncs: (name: string): number => this.views.get(name)?.resyncs ?? 0,
+      renderer: (name: string): string | null => this.views.get(name)?.renderer ?? null,
+      // The xterm.js terminal itself, for the window benchmark's keystroke-to-echo
+      // timing (its onRender event and its textarea's keydown).
+      xterm: (name: string): unknown => this.views.get(name)?.term ?? null,
     };
   }
 

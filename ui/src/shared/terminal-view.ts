@@ -73,6 +73,8 @@ export class TerminalView {
    * flood it could not draw in time (or a program's own `ESC c`). For tests.
    */
   resyncs = 0;
+  /** The renderer drawing this view: WebGL, or the DOM where WebGL is off or was lost. */
+  renderer: "webgl" | "dom" = "dom";
   private readonly blink = new CursorBlink();
   private blinkTimer: number | null = null;
 
@@ -169,8 +171,12 @@ export class TerminalView {
     if ((await this.source.renderer) === "dom") return;
     try {
       const webgl = new WebglAddon();
-      webgl.onContextLoss(() => webgl.dispose());
+      webgl.onContextLoss(() => {
+        webgl.dispose();
+        this.renderer = "dom";
+      });
       this.term.loadAddon(webgl);
+      this.renderer = "webgl";
     } catch (e) {
       console.info("WebGL renderer unavailable; using the DOM renderer", e);
     }
