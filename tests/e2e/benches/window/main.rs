@@ -205,10 +205,16 @@ impl Bench {
         app.wait_for("the warm-up step", &status_is("warm-up-1", &["ok"]), RUN_TIMEOUT)
             .await?;
         app.next_step().await?;
+        // Checked at every frame on the rows around the cursor only: reading the whole
+        // buffer each frame would slow the very thing measured.
         app.js(&format!(
-            "const t0 = performance.now(); window.__benchShownMs = null; \
+            "const x = window.__cuedeckTerminals.xterm('main'); const b = () => x.buffer.active; \
+             const near = () => {{ const end = b().baseY + b().cursorY; const rows = []; \
+               for (let y = Math.max(0, end - 3); y <= end; y++) \
+                 rows.push(b().getLine(y)?.translateToString(true) ?? ''); return rows.join('\\n'); }}; \
+             const t0 = performance.now(); window.__benchShownMs = null; \
              const check = () => {{ \
-               if (/\\n{SEQ_LAST}\\n[^\\n]*\\S/.test(window.__cuedeckTerminals.read('main'))) \
+               if (/(^|\\n){SEQ_LAST}\\n[^\\n]*\\S/.test(near())) \
                  window.__benchShownMs = performance.now() - t0; \
                else requestAnimationFrame(check); }}; \
              requestAnimationFrame(check);"
@@ -301,18 +307,21 @@ impl Bench {
         self.flood(app, pid).await
     }
 
-    /// Keystroke to echo, in the page: from the keydown's timestamp to the frame
-    /// (xterm's onRender) whose cursor has moved on, over `ECHO_KEYS` keys typed at the
-    /// prompt of t3, one at a time.
+    /// Keystroke to echo, in the page, over `ECHO_KEYS` keys typed one at a time at the
+    /// prompt of t3: from the keydown's timestamp to the write that moved the cursor
+    /// (the echo has reached the view) and to the frame that drew it (xterm's onRender).
     async fn echo(&mut self, app: &App) -> Result<()> {
         app.js(
             "const x = window.__cuedeckTerminals.xterm('t3'); x.focus(); \
              const at = () => { const b = x.buffer.active; return (b.baseY + b.cursorY) * 10000 + b.cursorX; }; \
-             const e = window.__benchEcho = { samples: [], pending: null }; \
+             const e = window.__benchEcho = { arrived: [], drawn: [], pending: null }; \
              x.textarea.addEventListener('keydown', (k) => { \
-               if (k.key.length === 1 && !k.ctrlKey) e.pending = { t: k.timeStamp, at: at() }; }, true); \
+               if (k.key.length === 1 && !k.ctrlKey) e.pending = { t: k.timeStamp, at: at(), arrived: null }; }, true); \
+             x.onWriteParsed(() => { const p = e.pending; \
+               if (p && p.arrived === null && at() !== p.at) p.arrived = performance.now(); }); \
              x.onRender(() => { const p = e.pending; \
-               if (p && at() !== p.at) { e.samples.push(performance.now() - p.t); e.pending = null; } });",
+               if (p && at() !== p.at) { const now = performance.now(); \
+                 e.arrived.push((p.arrived ?? now) - p.t); e.drawn.push(now - p.t); e.pending = null; } });",
         )
         .await?;
         let letters: Vec<char> = ('a'..='z').collect();
@@ -320,27 +329,43 @@ impl Bench {
             app.press_char(letters[i % letters.len()]).await?;
             app.wait_for(
                 "the key's echo",
-                &format!("window.__benchEcho.samples.length > {i}"),
+                &format!("window.__benchEcho.drawn.length > {i}"),
                 UI_TIMEOUT,
             )
             .await?;
         }
         app.ctrl('u').await?;
-        let samples = app.js("return window.__benchEcho.samples").await?;
-        let mut ms: Vec<f64> = samples
-            .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
-            .unwrap_or_default();
-        ensure!(ms.len() == ECHO_KEYS, "{} echoes timed of {ECHO_KEYS} keys", ms.len());
-        ms.sort_by(f64::total_cmp);
-        let (p50, p99) = (percentile(&ms, 50.0), percentile(&ms, 99.0));
+        let read = |v: &serde_json::Value| -> Vec<f64> {
+            let mut ms: Vec<f64> = v
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
+                .unwrap_or_default();
+            ms.sort_by(f64::total_cmp);
+            ms
+        };
+        let drawn = read(&app.js("return window.__benchEcho.drawn").await?);
+        let arrived = read(&app.js("return window.__benchEcho.arrived").await?);
+        ensure!(drawn.len() == ECHO_KEYS, "{} echoes timed of {ECHO_KEYS} keys", drawn.len());
+        let p99 = percentile(&drawn, 99.0);
         self.rows.push(
             Row::new(
-                format!("keystroke to echo, in the page ({ECHO_KEYS} keys)"),
-                format!("p50 {p50:.1} ms, p99 {p99:.1} ms, max {:.1} ms", ms[ms.len() - 1]),
+                format!("keystroke to echo drawn, in the page ({ECHO_KEYS} keys)"),
+                format!(
+                    "p50 {:.1} ms, p99 {p99:.1} ms, max {:.1} ms",
+                    percentile(&drawn, 50.0),
+                    drawn[drawn.len() - 1]
+                ),
             )
             .at_most(p99, 8.0, "p99 < 8 ms"),
         );
+        self.rows.push(Row::new(
+            "  of which to the echo written into the view",
+            format!(
+                "p50 {:.1} ms, p99 {:.1} ms (the rest waits for the next frame)",
+                percentile(&arrived, 50.0),
+                percentile(&arrived, 99.0)
+            ),
+        ));
         Ok(())
     }
 
