@@ -12,6 +12,16 @@ use crate::workspace::Workspace;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 
+const RUN_WINDOW_BENCH: &[&str] = &[
+    "bench",
+    "--profile",
+    "release",
+    "-p",
+    E2E_PACKAGE,
+    "--bench",
+    "window",
+];
+
 /// What `cargo xtask bench [ARGS..]` runs.
 #[derive(Debug, PartialEq)]
 pub enum Benches<'a> {
@@ -72,7 +82,8 @@ fn window(ws: &Workspace) -> Result<()> {
     e2e::build_app(ws, Profile::Release)?;
     let app = ws.target_dir()?.join("release").join(APP_PACKAGE);
     let mut build = ws.cargo();
-    build.args(["bench", "-p", E2E_PACKAGE, "--bench", "window", "--no-run"]);
+    // The release profile, not bench's own: the app's release build is reused.
+    build.args(RUN_WINDOW_BENCH).arg("--no-run");
     println!("==> {}", process::describe(&build));
     process::run(&mut build).context("building the window benchmark")?;
 
@@ -88,7 +99,7 @@ fn window(ws: &Workspace) -> Result<()> {
         let table = artifacts.join("table.txt");
         let stage = Stage::start(&artifacts, compositing)?;
         let mut cmd = ws.cargo();
-        cmd.args(["bench", "-p", E2E_PACKAGE, "--bench", "window"]);
+        cmd.args(RUN_WINDOW_BENCH);
         stage.client_env(&mut cmd, &app, &artifacts);
         cmd.env("CUEDECK_BENCH_DRIVER_PID", stage.driver_pid().to_string())
             .env(

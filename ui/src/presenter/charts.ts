@@ -90,6 +90,15 @@ export class ChartStrip {
     this.redraw(chart);
   }
 
+  /**
+   * Draws now what got points: called at the end of the frame that applied a round of
+   * probe events, so the charts are painted with the lights in that one frame instead
+   * of in a frame of their own after it (each repaint costs the web and app processes).
+   */
+  drawPending(): void {
+    this.drawStale();
+  }
+
   /** Draws the charts that got points, now in sight, once this frame. */
   private drawStale(): void {
     if (document.hidden) return;

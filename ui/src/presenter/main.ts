@@ -107,8 +107,14 @@ async function command(cmd: ShowCommand): Promise<void> {
   }
 }
 
-/** Probe events, applied together once per animation frame (see shared/frames.ts). */
-const probeEvents = new PerFrame<ProbeEvent>((events) => events.forEach(applyProbe));
+/**
+ * Probe events, applied together once per animation frame (see shared/frames.ts), the
+ * charts drawn in that same frame.
+ */
+const probeEvents = new PerFrame<ProbeEvent>((events) => {
+  events.forEach(applyProbe);
+  charts.drawPending();
+});
 
 function onProbe(event: ProbeEvent): void {
   probeEvents.push(event);

@@ -29,6 +29,7 @@ const WINDOW: (u32, u32) = (1280, 720);
 /// Longer than the cursor's blink after the last activity (BLINK_FOR_MS, 5 s).
 const SETTLE: Duration = Duration::from_secs(8);
 const IDLE_FOR: Duration = Duration::from_secs(30);
+const BASELINE_FOR: Duration = Duration::from_secs(15);
 const FLOOD_SECONDS: u64 = 60;
 const ECHO_KEYS: usize = 200;
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
@@ -81,6 +82,8 @@ struct Bench {
     /// What the page reported of its terminals (renderer, grid).
     renderer: String,
     grid: (u64, u64),
+    /// The idle baseline, measured in the seq runs, shown under the idle line.
+    baseline: Option<Row>,
 }
 
 fn main() -> ExitCode {
@@ -117,6 +120,7 @@ async fn run(env: Env) -> Result<()> {
         rows: Vec::new(),
         renderer: "?".into(),
         grid: (0, 0),
+        baseline: None,
     };
     let result = bench.all().await;
     let _ = std::fs::remove_dir_all(&dir);
@@ -156,7 +160,12 @@ impl Bench {
         let mut all_equal = true;
         for run in 0..SEQ_RUNS {
             let app = self.launch("bench-seq", &runbook).await?;
-            let outcome = self.one_seq(&app).await;
+            let mut outcome = self.one_seq(&app).await;
+            if run == 0 && outcome.is_ok() {
+                if let Err(e) = self.idle_baseline(&app).await {
+                    outcome = Err(e);
+                }
+            }
             app.close().await?;
             let (ms, resynced, equal) = outcome.with_context(|| format!("seq run {}", run + 1))?;
             eprintln!("seq run {}: {ms:.0} ms, {resynced} resyncs, tail equal: {equal}", run + 1);
@@ -247,6 +256,22 @@ impl Bench {
         Ok((ms, facts[1].as_u64().unwrap_or(0), equal))
     }
 
+    /// The baseline of the idle figures: the same app with one terminal, after seq, and
+    /// nothing polled or charted.
+    async fn idle_baseline(&mut self, app: &App) -> Result<()> {
+        let pid = procs::find_app(self.driver)?;
+        app.js("document.activeElement && document.activeElement.blur()").await?;
+        tokio::time::sleep(SETTLE).await;
+        let before = procs::cpu_ticks(pid);
+        tokio::time::sleep(BASELINE_FOR).await;
+        let used = cpu_percent(&before, &procs::cpu_ticks(pid), BASELINE_FOR);
+        self.baseline = Some(Row::new(
+            format!("  baseline: one terminal, nothing polled, {} s", BASELINE_FOR.as_secs()),
+            format!("{:.2} % of a core  ({})", used.values().sum::<f64>(), by_part(&used, |v| format!("{v:.2}"))),
+        ));
+        Ok(())
+    }
+
     /// Idle with three terminals, five probes at 1 Hz and the charts; then keystroke to
     /// echo; then the memory at the peak of a `yes` flood.
     async fn idle_echo_and_flood(&mut self) -> Result<()> {
@@ -264,6 +289,7 @@ impl Bench {
 
     async fn on_idle_app(&mut self, app: &App) -> Result<()> {
         let pid = procs::find_app(self.driver)?;
+        let bare = procs::pss(pid);
         for (step, block) in [("t1", "first-terminal-1"), ("t2", "second-terminal-1"), ("t3", "third-terminal-1")] {
             app.press(Key::Enter).await?;
             app.wait_for(&format!("the step in {step}"), &status_is(block, &["ok"]), RUN_TIMEOUT)
@@ -297,12 +323,19 @@ impl Bench {
             )
             .at_most(total, limit, format!("< {limit:.0} %")),
         );
+        if let Some(baseline) = self.baseline.take() {
+            self.rows.push(baseline);
+        }
         let rest = procs::pss(pid);
         let rest_mb = mb(rest.values().sum());
         self.rows.push(
             Row::new("PSS idle, all app processes", format!("{rest_mb:.0} MB  ({})", by_part(&rest, |v| format!("{:.0}", mb(*v)))))
                 .at_most(rest_mb, 200.0, "< 200 MB"),
         );
+        self.rows.push(Row::new(
+            "  before the first terminal, probes just started",
+            format!("{:.0} MB  ({})", mb(bare.values().sum()), by_part(&bare, |v| format!("{:.0}", mb(*v)))),
+        ));
         self.echo(app).await?;
         self.flood(app, pid).await
     }
@@ -418,6 +451,7 @@ impl Bench {
         trust(&runbook)?;
         let mut total = Vec::new();
         let mut to_page = Vec::new();
+        let mut scripts_loaded = Vec::new();
         for _ in 0..START_RUNS {
             let app = App::launch(&self.env, "bench-start", &runbook).await?;
             let timed = async {
@@ -425,20 +459,23 @@ impl Bench {
                     .wait_for(
                         "the runbook's first frame",
                         "document.body && document.body.dataset.shownAt ? \
-                         [Number(document.body.dataset.shownAt), performance.timeOrigin] : null",
+                         [Number(document.body.dataset.shownAt), performance.timeOrigin, \
+                          performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd ?? 0] : null",
                         RUN_TIMEOUT,
                     )
                     .await?;
                 let pid = procs::find_app(self.driver)?;
                 let started = procs::started_at_epoch_ms(pid)?;
                 let (shown, origin) = (v[0].as_f64().unwrap_or(f64::NAN), v[1].as_f64().unwrap_or(f64::NAN));
-                Ok::<_, anyhow::Error>((shown - started, origin - started))
+                let loaded = v[2].as_f64().unwrap_or(f64::NAN);
+                Ok::<_, anyhow::Error>((shown - started, origin - started, loaded))
             }
             .await;
             app.close().await?;
-            let (t, p) = timed?;
+            let (t, p, l) = timed?;
             total.push(t);
             to_page.push(p);
+            scripts_loaded.push(l);
         }
         let first = total[0];
         let warm = median(&total[1..]);
@@ -446,9 +483,11 @@ impl Bench {
             Row::new(
                 "cold start: process start to the runbook's first frame",
                 format!(
-                    "{first:.0} ms first, {warm:.0} ms median of the next {} (page load starts at {:.0} ms)",
+                    "{first:.0} ms first, {warm:.0} ms median of the next {} (the page starts loading at \
+                     {:.0} ms, its scripts are loaded {:.0} ms later)",
                     START_RUNS - 1,
-                    median(&to_page[1..])
+                    median(&to_page[1..]),
+                    median(&scripts_loaded[1..])
                 ),
             )
             .at_most(warm, 500.0, "< 500 ms"),
