@@ -114,7 +114,10 @@ fn window(ws: &Workspace) -> Result<()> {
         tables.push(std::fs::read_to_string(&table).unwrap_or_default());
     }
     println!("\n{}", tables.join("\n"));
-    println!("bench: the window benchmark's tables are in {}", out_dir.display());
+    println!(
+        "bench: the window benchmark's tables are in {}",
+        out_dir.display()
+    );
     Ok(())
 }
 

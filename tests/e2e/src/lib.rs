@@ -741,7 +741,10 @@ mod tests {
         let text: String = (1..=300).map(|n| format!("{n}\n")).collect::<String>() + "$ ";
         assert!(check_seq_tail(&text, 300, 100).is_ok());
         assert!(check_seq_tail(&text, 300, 300).is_ok());
-        assert!(check_seq_tail(&text, 300, 301).is_err(), "more lines than seq printed");
+        assert!(
+            check_seq_tail(&text, 300, 301).is_err(),
+            "more lines than seq printed"
+        );
         let gap = text.replace("\n250\n", "\n");
         assert!(check_seq_tail(&gap, 300, 100).is_err(), "a missing line");
         assert!(check_seq_tail(&text, 301, 10).is_err(), "no last line");

@@ -74,7 +74,13 @@ fn descendants(root: u32) -> Vec<Stat> {
     let mut i = 0;
     while i < found.len() {
         let pid = found[i].pid;
-        found.extend(children.get(&pid).into_iter().flatten().map(|p| (*p).clone()));
+        found.extend(
+            children
+                .get(&pid)
+                .into_iter()
+                .flatten()
+                .map(|p| (*p).clone()),
+        );
         i += 1;
     }
     found
@@ -156,7 +162,11 @@ pub fn started_at_epoch_ms(pid: u32) -> Result<f64> {
         .context("the clock is before 1970")?
         .as_secs_f64()
         * 1000.0;
-    let Some(up) = uptime.split_whitespace().next().and_then(|s| s.parse::<f64>().ok()) else {
+    let Some(up) = uptime
+        .split_whitespace()
+        .next()
+        .and_then(|s| s.parse::<f64>().ok())
+    else {
         bail!("/proc/uptime is not `SECONDS IDLE`: {uptime:?}");
     };
     let age_s = up - stat.start_ticks as f64 / ticks_per_second();
@@ -201,12 +211,21 @@ mod tests {
 
     #[test]
     fn stat_fields() {
-        let s = parse_stat("42 (Web Content) S 7 42 42 0 -1 4194560 1 0 0 0 30 12 0 0 20 0 9 0 5555 1 2").unwrap();
-        assert_eq!((s.pid, s.ppid, s.comm.as_str(), s.cpu_ticks, s.start_ticks), (42, 7, "Web Content", 42, 5555));
+        let s = parse_stat(
+            "42 (Web Content) S 7 42 42 0 -1 4194560 1 0 0 0 30 12 0 0 20 0 9 0 5555 1 2",
+        )
+        .unwrap();
+        assert_eq!(
+            (s.pid, s.ppid, s.comm.as_str(), s.cpu_ticks, s.start_ticks),
+            (42, 7, "Web Content", 42, 5555)
+        );
     }
 
     #[test]
     fn pss_line() {
-        assert_eq!(parse_pss("Rss: 10 kB\nPss:              1234 kB\n"), Some(1234));
+        assert_eq!(
+            parse_pss("Rss: 10 kB\nPss:              1234 kB\n"),
+            Some(1234)
+        );
     }
 }

@@ -110,7 +110,9 @@ async fn run(env: Env) -> Result<()> {
     let driver: u32 = std::env::var(ENV_DRIVER_PID)
         .ok()
         .and_then(|v| v.parse().ok())
-        .with_context(|| format!("{ENV_DRIVER_PID} (tauri-driver's pid) is not set: run `cargo xtask bench`"))?;
+        .with_context(|| {
+            format!("{ENV_DRIVER_PID} (tauri-driver's pid) is not set: run `cargo xtask bench`")
+        })?;
     let dir = std::env::temp_dir().join(format!("cuedeck-window-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut bench = Bench {
@@ -168,7 +170,10 @@ impl Bench {
             }
             app.close().await?;
             let (ms, resynced, equal) = outcome.with_context(|| format!("seq run {}", run + 1))?;
-            eprintln!("seq run {}: {ms:.0} ms, {resynced} resyncs, tail equal: {equal}", run + 1);
+            eprintln!(
+                "seq run {}: {ms:.0} ms, {resynced} resyncs, tail equal: {equal}",
+                run + 1
+            );
             shown.push(ms);
             resyncs.push(resynced);
             all_equal &= equal;
@@ -176,11 +181,19 @@ impl Bench {
         let ours = median(&shown);
         self.rows.push(Row::new(
             format!("seq 1 {SEQ_LAST}: key to fully shown (median of {SEQ_RUNS})"),
-            format!("{:.2} s  (runs {}; resyncs {:?})", ours / 1000.0, seconds(&shown), resyncs),
+            format!(
+                "{:.2} s  (runs {}; resyncs {:?})",
+                ours / 1000.0,
+                seconds(&shown),
+                resyncs
+            ),
         ));
         self.rows.push(
-            Row::new(format!("  the view's last {KEPT} lines are seq's"), if all_equal { "yes" } else { "no" })
-                .holds(all_equal, "every run"),
+            Row::new(
+                format!("  the view's last {KEPT} lines are seq's"),
+                if all_equal { "yes" } else { "no" },
+            )
+            .holds(all_equal, "every run"),
         );
         let (cols, rows) = self.grid;
         match baseline_alacritty(&self.dir, cols, rows)? {
@@ -191,8 +204,10 @@ impl Bench {
                     format!("{:.2} s  (runs {})", theirs / 1000.0, seconds(&times)),
                 ));
                 let ratio = ours / theirs;
-                self.rows
-                    .push(Row::new("  ratio to alacritty", format!("{ratio:.2}x")).at_most(ratio, 0.5, "<= 0.5x"));
+                self.rows.push(
+                    Row::new("  ratio to alacritty", format!("{ratio:.2}x"))
+                        .at_most(ratio, 0.5, "<= 0.5x"),
+                );
             }
             None => self.rows.push(Row::new(
                 "  alacritty, same display",
@@ -202,7 +217,11 @@ impl Bench {
         let floor = baseline_bare_pty()?;
         self.rows.push(Row::new(
             "  seq into a bare PTY read by `script` (the floor)",
-            format!("{:.2} s  (runs {})", median(&floor) / 1000.0, seconds(&floor)),
+            format!(
+                "{:.2} s  (runs {})",
+                median(&floor) / 1000.0,
+                seconds(&floor)
+            ),
         ));
         Ok(())
     }
@@ -211,8 +230,12 @@ impl Bench {
     async fn one_seq(&mut self, app: &App) -> Result<(f64, u64, bool)> {
         // The warm-up step starts the shell, so the timed run starts at its prompt.
         app.press(Key::Enter).await?;
-        app.wait_for("the warm-up step", &status_is("warm-up-1", &["ok"]), RUN_TIMEOUT)
-            .await?;
+        app.wait_for(
+            "the warm-up step",
+            &status_is("warm-up-1", &["ok"]),
+            RUN_TIMEOUT,
+        )
+        .await?;
         app.next_step().await?;
         // Checked at every frame on the rows around the cursor only: reading the whole
         // buffer each frame would slow the very thing measured.
@@ -231,12 +254,20 @@ impl Bench {
         .await?;
         app.press(Key::Enter).await?;
         let ms = app
-            .wait_for("seq's last line and the prompt, shown", "window.__benchShownMs", RUN_TIMEOUT)
+            .wait_for(
+                "seq's last line and the prompt, shown",
+                "window.__benchShownMs",
+                RUN_TIMEOUT,
+            )
             .await?
             .as_f64()
             .unwrap_or(f64::NAN);
-        app.wait_for("seq to end ok", &status_is("count-far-1", &["ok"]), UI_TIMEOUT)
-            .await?;
+        app.wait_for(
+            "seq to end ok",
+            &status_is("count-far-1", &["ok"]),
+            UI_TIMEOUT,
+        )
+        .await?;
         let facts = app
             .js(
                 "const t = window.__cuedeckTerminals; const x = t.xterm('main'); \
@@ -252,7 +283,10 @@ impl Bench {
             }
         };
         self.renderer = facts[2].as_str().unwrap_or("?").to_owned();
-        self.grid = (facts[3].as_u64().unwrap_or(0), facts[4].as_u64().unwrap_or(0));
+        self.grid = (
+            facts[3].as_u64().unwrap_or(0),
+            facts[4].as_u64().unwrap_or(0),
+        );
         Ok((ms, facts[1].as_u64().unwrap_or(0), equal))
     }
 
@@ -260,14 +294,22 @@ impl Bench {
     /// nothing polled or charted.
     async fn idle_baseline(&mut self, app: &App) -> Result<()> {
         let pid = procs::find_app(self.driver)?;
-        app.js("document.activeElement && document.activeElement.blur()").await?;
+        app.js("document.activeElement && document.activeElement.blur()")
+            .await?;
         tokio::time::sleep(SETTLE).await;
         let before = procs::cpu_ticks(pid);
         tokio::time::sleep(BASELINE_FOR).await;
         let used = cpu_percent(&before, &procs::cpu_ticks(pid), BASELINE_FOR);
         self.baseline = Some(Row::new(
-            format!("  baseline: one terminal, nothing polled, {} s", BASELINE_FOR.as_secs()),
-            format!("{:.2} % of a core  ({})", used.values().sum::<f64>(), by_part(&used, |v| format!("{v:.2}"))),
+            format!(
+                "  baseline: one terminal, nothing polled, {} s",
+                BASELINE_FOR.as_secs()
+            ),
+            format!(
+                "{:.2} % of a core  ({})",
+                used.values().sum::<f64>(),
+                by_part(&used, |v| format!("{v:.2}"))
+            ),
         ));
         Ok(())
     }
@@ -290,15 +332,27 @@ impl Bench {
     async fn on_idle_app(&mut self, app: &App) -> Result<()> {
         let pid = procs::find_app(self.driver)?;
         let bare = procs::pss(pid);
-        for (step, block) in [("t1", "first-terminal-1"), ("t2", "second-terminal-1"), ("t3", "third-terminal-1")] {
+        for (step, block) in [
+            ("t1", "first-terminal-1"),
+            ("t2", "second-terminal-1"),
+            ("t3", "third-terminal-1"),
+        ] {
             app.press(Key::Enter).await?;
-            app.wait_for(&format!("the step in {step}"), &status_is(block, &["ok"]), RUN_TIMEOUT)
-                .await?;
+            app.wait_for(
+                &format!("the step in {step}"),
+                &status_is(block, &["ok"]),
+                RUN_TIMEOUT,
+            )
+            .await?;
             app.next_step().await?;
         }
         for service in ["gateway", "orders", "payments", "search"] {
-            app.wait_for(&format!("{service} up"), &light_is(service, "up"), RUN_TIMEOUT)
-                .await?;
+            app.wait_for(
+                &format!("{service} up"),
+                &light_is(service, "up"),
+                RUN_TIMEOUT,
+            )
+            .await?;
         }
         app.wait_for(
             "the charts to draw",
@@ -307,7 +361,8 @@ impl Bench {
         )
         .await?;
         // Nothing focused, so no cursor blinks; then what the app costs at rest.
-        app.js("document.activeElement && document.activeElement.blur()").await?;
+        app.js("document.activeElement && document.activeElement.blur()")
+            .await?;
         tokio::time::sleep(SETTLE).await;
         let before = procs::cpu_ticks(pid);
         tokio::time::sleep(IDLE_FOR).await;
@@ -318,8 +373,14 @@ impl Bench {
         let limit = if compositing { 2.0 } else { 1.0 };
         self.rows.push(
             Row::new(
-                format!("idle CPU, all app processes, {} s (3 terminals, 5 probes at 1 Hz, charts)", IDLE_FOR.as_secs()),
-                format!("{total:.2} % of a core  ({})", by_part(&idle, |v| format!("{v:.2}"))),
+                format!(
+                    "idle CPU, all app processes, {} s (3 terminals, 5 probes at 1 Hz, charts)",
+                    IDLE_FOR.as_secs()
+                ),
+                format!(
+                    "{total:.2} % of a core  ({})",
+                    by_part(&idle, |v| format!("{v:.2}"))
+                ),
             )
             .at_most(total, limit, format!("< {limit:.0} %")),
         );
@@ -329,12 +390,22 @@ impl Bench {
         let rest = procs::pss(pid);
         let rest_mb = mb(rest.values().sum());
         self.rows.push(
-            Row::new("PSS idle, all app processes", format!("{rest_mb:.0} MB  ({})", by_part(&rest, |v| format!("{:.0}", mb(*v)))))
-                .at_most(rest_mb, 200.0, "< 200 MB"),
+            Row::new(
+                "PSS idle, all app processes",
+                format!(
+                    "{rest_mb:.0} MB  ({})",
+                    by_part(&rest, |v| format!("{:.0}", mb(*v)))
+                ),
+            )
+            .at_most(rest_mb, 200.0, "< 200 MB"),
         );
         self.rows.push(Row::new(
             "  before the first terminal, probes just started",
-            format!("{:.0} MB  ({})", mb(bare.values().sum()), by_part(&bare, |v| format!("{:.0}", mb(*v)))),
+            format!(
+                "{:.0} MB  ({})",
+                mb(bare.values().sum()),
+                by_part(&bare, |v| format!("{:.0}", mb(*v)))
+            ),
         ));
         self.echo(app).await?;
         self.flood(app, pid).await
@@ -378,7 +449,11 @@ impl Bench {
         };
         let drawn = read(&app.js("return window.__benchEcho.drawn").await?);
         let arrived = read(&app.js("return window.__benchEcho.arrived").await?);
-        ensure!(drawn.len() == ECHO_KEYS, "{} echoes timed of {ECHO_KEYS} keys", drawn.len());
+        ensure!(
+            drawn.len() == ECHO_KEYS,
+            "{} echoes timed of {ECHO_KEYS} keys",
+            drawn.len()
+        );
         let p99 = percentile(&drawn, 99.0);
         self.rows.push(
             Row::new(
@@ -404,10 +479,15 @@ impl Bench {
 
     /// `yes` for a minute in t1: PSS sampled every 250 ms, its peak kept.
     async fn flood(&mut self, app: &App, pid: u32) -> Result<()> {
-        app.js("document.activeElement && document.activeElement.blur()").await?;
-        app.press(Key::Enter).await?;
-        app.wait_for("the flood to start", &status_is("flood-1", &["running"]), UI_TIMEOUT)
+        app.js("document.activeElement && document.activeElement.blur()")
             .await?;
+        app.press(Key::Enter).await?;
+        app.wait_for(
+            "the flood to start",
+            &status_is("flood-1", &["running"]),
+            UI_TIMEOUT,
+        )
+        .await?;
         let started = Instant::now();
         let before = procs::cpu_ticks(pid);
         let mut peak: HashMap<&'static str, u64> = HashMap::new();
@@ -416,7 +496,9 @@ impl Bench {
             if now.values().sum::<u64>() > peak.values().sum::<u64>() {
                 peak = now;
             }
-            let running = app.js(&format!("return {}", status_is("flood-1", &["running"]))).await?;
+            let running = app
+                .js(&format!("return {}", status_is("flood-1", &["running"])))
+                .await?;
             if running != serde_json::Value::Bool(true) {
                 break;
             }
@@ -428,18 +510,29 @@ impl Bench {
         self.rows.push(
             Row::new(
                 format!("PSS at the peak of a {FLOOD_SECONDS} s `yes` flood"),
-                format!("{peak_mb:.0} MB  ({})", by_part(&peak, |v| format!("{:.0}", mb(*v)))),
+                format!(
+                    "{peak_mb:.0} MB  ({})",
+                    by_part(&peak, |v| format!("{:.0}", mb(*v)))
+                ),
             )
             .at_most(peak_mb, 300.0, "< 300 MB"),
         );
         self.rows.push(Row::new(
             "  CPU during the flood, all app processes",
-            format!("{:.0} % of a core  ({})", cpu.values().sum::<f64>(), by_part(&cpu, |v| format!("{v:.0}"))),
+            format!(
+                "{:.0} % of a core  ({})",
+                cpu.values().sum::<f64>(),
+                by_part(&cpu, |v| format!("{v:.0}"))
+            ),
         ));
         let after = procs::pss(pid);
         self.rows.push(Row::new(
             "  PSS after the flood",
-            format!("{:.0} MB  ({})", mb(after.values().sum()), by_part(&after, |v| format!("{:.0}", mb(*v)))),
+            format!(
+                "{:.0} MB  ({})",
+                mb(after.values().sum()),
+                by_part(&after, |v| format!("{:.0}", mb(*v)))
+            ),
         ));
         Ok(())
     }
@@ -510,8 +603,18 @@ impl Bench {
             self.renderer,
             procs::machine(),
         );
-        let width = |f: fn(&Row) -> &str| self.rows.iter().map(|r| f(r).chars().count()).max().unwrap_or(0);
-        let (w0, w1, w2) = (width(|r| &r.what), width(|r| &r.measured), width(|r| &r.goal));
+        let width = |f: fn(&Row) -> &str| {
+            self.rows
+                .iter()
+                .map(|r| f(r).chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        let (w0, w1, w2) = (
+            width(|r| &r.what),
+            width(|r| &r.measured),
+            width(|r| &r.goal),
+        );
         for r in &self.rows {
             out.push_str(&format!(
                 "{:w0$}  {:w1$}  {:w2$}  {}\n",
@@ -595,7 +698,10 @@ fn cpu_percent(
         .iter()
         .map(|(part, t)| {
             let used = t.saturating_sub(before.get(part).copied().unwrap_or(0));
-            (*part, used as f64 / procs::ticks_per_second() / over.as_secs_f64() * 100.0)
+            (
+                *part,
+                used as f64 / procs::ticks_per_second() / over.as_secs_f64() * 100.0,
+            )
         })
         .collect()
 }
@@ -630,5 +736,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn seconds(ms: &[f64]) -> String {
-    ms.iter().map(|m| format!("{:.2}", m / 1000.0)).collect::<Vec<_>>().join(", ")
+    ms.iter()
+        .map(|m| format!("{:.2}", m / 1000.0))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
