@@ -305,11 +305,7 @@ impl Bench {
                 "  baseline: one terminal, nothing polled, {} s",
                 BASELINE_FOR.as_secs()
             ),
-            format!(
-                "{:.2} % of a core  ({})",
-                used.values().sum::<f64>(),
-                by_part(&used, |v| format!("{v:.2}"))
-            ),
+            core_share(&used, 2),
         ));
         Ok(())
     }
@@ -377,10 +373,7 @@ impl Bench {
                     "idle CPU, all app processes, {} s (3 terminals, 5 probes at 1 Hz, charts)",
                     IDLE_FOR.as_secs()
                 ),
-                format!(
-                    "{total:.2} % of a core  ({})",
-                    by_part(&idle, |v| format!("{v:.2}"))
-                ),
+                core_share(&idle, 2),
             )
             .at_most(total, limit, format!("< {limit:.0} %")),
         );
@@ -390,22 +383,12 @@ impl Bench {
         let rest = procs::pss(pid);
         let rest_mb = mb(rest.values().sum());
         self.rows.push(
-            Row::new(
-                "PSS idle, all app processes",
-                format!(
-                    "{rest_mb:.0} MB  ({})",
-                    by_part(&rest, |v| format!("{:.0}", mb(*v)))
-                ),
-            )
-            .at_most(rest_mb, 200.0, "< 200 MB"),
+            Row::new("PSS idle, all app processes", megabytes(&rest))
+                .at_most(rest_mb, 200.0, "< 200 MB"),
         );
         self.rows.push(Row::new(
             "  before the first terminal, probes just started",
-            format!(
-                "{:.0} MB  ({})",
-                mb(bare.values().sum()),
-                by_part(&bare, |v| format!("{:.0}", mb(*v)))
-            ),
+            megabytes(&bare),
         ));
         self.echo(app).await?;
         self.flood(app, pid).await
@@ -510,30 +493,17 @@ impl Bench {
         self.rows.push(
             Row::new(
                 format!("PSS at the peak of a {FLOOD_SECONDS} s `yes` flood"),
-                format!(
-                    "{peak_mb:.0} MB  ({})",
-                    by_part(&peak, |v| format!("{:.0}", mb(*v)))
-                ),
+                megabytes(&peak),
             )
             .at_most(peak_mb, 300.0, "< 300 MB"),
         );
         self.rows.push(Row::new(
             "  CPU during the flood, all app processes",
-            format!(
-                "{:.0} % of a core  ({})",
-                cpu.values().sum::<f64>(),
-                by_part(&cpu, |v| format!("{v:.0}"))
-            ),
+            core_share(&cpu, 0),
         ));
         let after = procs::pss(pid);
-        self.rows.push(Row::new(
-            "  PSS after the flood",
-            format!(
-                "{:.0} MB  ({})",
-                mb(after.values().sum()),
-                by_part(&after, |v| format!("{:.0}", mb(*v)))
-            ),
-        ));
+        self.rows
+            .push(Row::new("  PSS after the flood", megabytes(&after)));
         Ok(())
     }
 
@@ -713,6 +683,24 @@ fn by_part<T>(values: &HashMap<&'static str, T>, show: impl Fn(&T) -> String) ->
         .filter_map(|p| values.get(p).map(|v| format!("{p} {}", show(v))))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// "2.77 % of a core  (app 1.13, web 1.63, network 0.00)", to `digits` decimals.
+fn core_share(percent: &HashMap<&'static str, f64>, digits: usize) -> String {
+    format!(
+        "{:.digits$} % of a core  ({})",
+        percent.values().sum::<f64>(),
+        by_part(percent, |v| format!("{v:.digits$}"))
+    )
+}
+
+/// "274 MB  (app 106, web 139, network 29)" from PSS in KiB.
+fn megabytes(pss: &HashMap<&'static str, u64>) -> String {
+    format!(
+        "{:.0} MB  ({})",
+        mb(pss.values().sum()),
+        by_part(pss, |v| format!("{:.0}", mb(*v)))
+    )
 }
 
 fn mb(kib: u64) -> f64 {
