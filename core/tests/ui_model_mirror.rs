@@ -191,3 +191,17 @@ fn the_views_scrollback_is_the_screen_models() {
          would otherwise miss scrollback rows, or the screen model keep too few"
     );
 }
+
+#[test]
+fn the_view_counts_resyncs_by_the_screen_models_mark() {
+    let view = std::fs::read_to_string(root().join("ui/src/shared/terminal-view.ts"))
+        .expect("ui/src/shared/terminal-view.ts");
+    let declared = format!(
+        "export const RESYNC_OSC = {};",
+        cuedeck_core::terminal::screen::RESYNC_OSC
+    );
+    assert!(
+        view.contains(&declared) && view.contains("registerOscHandler(RESYNC_OSC"),
+        "terminal-view.ts must count resyncs by `{declared}`"
+    );
+}

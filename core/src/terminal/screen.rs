@@ -57,6 +57,25 @@ pub struct ScreenSnapshot {
 /// the audience's xterm.js are made with `scrollback: 5000`: ui/src/shared/terminal-view.ts).
 pub const VIEW_SCROLLBACK: usize = 5000;
 
+/// The OSC of Cuedeck's own that starts every resync: views count resyncs by it (a
+/// program's own `ESC c` is not one), other terminals ignore it. terminal-view.ts
+/// registers the same number.
+pub const RESYNC_OSC: u16 = 5379;
+
+/// A cancel (ending any sequence the view was cut in), then the resync's OSC.
+fn resync_mark() -> String {
+    format!("\x18\x1b]{RESYNC_OSC};resync\x07")
+}
+
+/// What a full reset would reset, for a view whose every row is rewritten next: the
+/// normal screen, DECSTR (charsets, saved cursor, modes), then explicitly what a
+/// soft reset leaves or not every terminal's DECSTR resets: attributes, margins,
+/// origin, autowrap, insert, cursor, keypad, cursor keys, bracketed paste, mouse
+/// and focus reports; then the screen cleared, the cursor home.
+const SOFT_RESET: &[u8] = b"\x1b[?1049l\x1b[!p\x1b[m\x1b[r\x1b[?6l\x1b[?7h\x1b[4l\x1b[?25h\x1b>\
+    \x1b[?1l\x1b[?2004l\x1b[?9l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1004l\x1b[?1005l\
+    \x1b[?1006l\x1b[?1015l\x1b[H\x1b[2J";
+
 /// A vt100 screen fed with the terminal's output, and the rows that scrolled off it.
 pub struct Screen {
     parser: vt100::Parser<ScrollbackRing>,
@@ -124,13 +143,19 @@ impl Screen {
         self.skipped += (to - from) as u64;
     }
 
-    /// The bytes that bring a view that skipped output to exactly this state: a
-    /// reset, the scrollback rows (pushed into the view's scrollback), the screen
-    /// with its colours and cursor, the input modes and the title.
+    /// The bytes that bring a view that skipped output to exactly this state: Cuedeck's
+    /// resync mark, a reset, the scrollback rows (pushed into the view's scrollback),
+    /// the screen with its colours and cursor, the input modes and the title.
+    ///
+    /// The reset is a full one (`ESC c`) unless the ring is full: then the rows pushed
+    /// replace every row the view had, and a soft reset does. The view then reuses its
+    /// buffer's rows, where after `ESC c` xterm.js makes its 5000 rows anew at each
+    /// resync: in a long flood that garbage grew the web process by hundreds of MB.
     pub fn resync(&self) -> Vec<u8> {
         let screen = self.parser.screen();
         let ring = self.parser.callbacks();
-        let mut out = b"\x1bc".to_vec();
+        let mut out = resync_mark().into_bytes();
+        out.extend_from_slice(if ring.full() { SOFT_RESET } else { b"\x1bc" });
         if ring.rows() > 0 {
             ring.write_to(&mut out);
             let rows = self.size().rows;
@@ -312,15 +337,25 @@ mod tests {
         let view = || vt100::Parser::new(nonzero(size.rows), nonzero(size.cols), kept);
         let mut every_byte = view();
         every_byte.process(stream);
-        let mut resynced = view();
-        resynced.process(&model.resync());
-        let (want, got) = (whole(&mut every_byte), whole(&mut resynced));
-        assert_eq!(got.0.len(), want.0.len(), "scrollback rows");
-        for (i, (g, w)) in got.0.iter().zip(&want.0).enumerate() {
-            assert_eq!(g, w, "scrollback row {i}");
+        let want = whole(&mut every_byte);
+        // A fresh view, and views that fell behind after some of the stream (cut
+        // anywhere, even inside a sequence), given the resync.
+        for seen in [0, stream.len() / 3, stream.len() * 2 / 3 + 1] {
+            let mut resynced = view();
+            resynced.process(&stream[..seen]);
+            resynced.process(&model.resync());
+            let got = whole(&mut resynced);
+            assert_eq!(
+                got.0.len(),
+                want.0.len(),
+                "scrollback rows, after {seen} bytes seen"
+            );
+            for (i, (g, w)) in got.0.iter().zip(&want.0).enumerate() {
+                assert_eq!(g, w, "scrollback row {i}, after {seen} bytes seen");
+            }
+            assert_eq!(got.1, want.1, "screen, after {seen} bytes seen");
+            assert_eq!(got.2, want.2, "cursor, after {seen} bytes seen");
         }
-        assert_eq!(got.1, want.1, "screen");
-        assert_eq!(got.2, want.2, "cursor");
         model.skipped_bytes()
     }
 
@@ -358,6 +393,43 @@ mod tests {
         stream.extend_from_slice(b"\x1b[H\x1b[2J\x1b[3J");
         stream.extend(numbered(100..110));
         resync_equals_every_byte(&stream, 1000, 500);
+    }
+
+    #[test]
+    fn a_full_ring_is_resynced_without_a_full_reset_and_clears_stale_modes() {
+        let size = TermSize { rows: 6, cols: 24 };
+        // What the view saw: modes, margins and colours a program set, then left.
+        let mut seen = b"\x1b[?1000h\x1b[?2004h\x1b[?1h\x1b[2;4r\x1b[33mstale".to_vec();
+        seen.extend(numbered(0..40));
+        let mut rest = b"\x1b[?1000l\x1b[?2004l\x1b[?1l\x1b[r\x1b[m".to_vec();
+        rest.extend(numbered(40..2000));
+        rest.extend_from_slice(b"$ ");
+        let mut model = Screen::new(size, 200);
+        model.feed(&seen);
+        model.feed(&rest);
+        let resync = model.resync();
+        assert!(
+            !resync.windows(2).any(|w| w == b"\x1bc"),
+            "a full ring needs no ESC c"
+        );
+        assert!(resync.starts_with(resync_mark().as_bytes()));
+        let view = || vt100::Parser::new(nonzero(6), nonzero(24), 200);
+        let mut every_byte = view();
+        every_byte.process(&seen);
+        every_byte.process(&rest);
+        let mut resynced = view();
+        resynced.process(&seen);
+        resynced.process(&resync);
+        assert_eq!(whole(&mut resynced), whole(&mut every_byte));
+        let (s, w) = (resynced.screen(), every_byte.screen());
+        assert_eq!(s.mouse_protocol_mode(), w.mouse_protocol_mode());
+        assert_eq!(s.bracketed_paste(), w.bracketed_paste());
+        assert_eq!(s.application_cursor(), w.application_cursor());
+        assert_eq!(s.attributes_formatted(), w.attributes_formatted());
+        // Not full: a reset, as before.
+        let mut short = Screen::new(size, 200);
+        short.feed(&numbered(0..50));
+        assert!(short.resync().windows(2).any(|w| w == b"\x1bc"));
     }
 
     #[test]

@@ -55,6 +55,12 @@ impl ScrollbackRing {
         self.rows
     }
 
+    /// Whether it holds as many rows as a view's scrollback: then a view given them
+    /// loses every row it had before, however stale.
+    pub fn full(&self) -> bool {
+        self.capacity > 0 && self.rows == self.capacity
+    }
+
     /// Forgets every row (`CSI 3 J`, a full reset).
     pub fn clear(&mut self) {
         self.lines.clear();

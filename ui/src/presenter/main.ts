@@ -38,7 +38,7 @@ import { PreflightPanel } from "./preflight";
 import { StartPage } from "./start";
 import { RehearsalView, StepPeek } from "./rehearsals";
 import { TrustGate } from "./trust";
-import { TerminalPane } from "./terminal-pane";
+import { TerminalPane, preloadTerminals } from "./terminal-pane";
 import { keyTypingData, nextToRun, pageKey } from "../shared/terminal-logic";
 import { markCurrent, renderError, renderHeader, renderPresenter, renderStep, renderSteps, showDeck } from "./render";
 import { StagePanel } from "./stage";
@@ -152,6 +152,8 @@ function markFirstShown(): void {
   document.body.dataset.shownAt = "";
   requestAnimationFrame(() => {
     document.body.dataset.shownAt = String(performance.timeOrigin + performance.now());
+    // The terminals' code, now that the runbook is on screen: ready before the first Run.
+    setTimeout(() => void preloadTerminals().catch((e: unknown) => console.error("cannot load the terminal view", e)), 0);
   });
 }
 
@@ -493,17 +495,22 @@ async function start(): Promise<void> {
   // Back to the show from a terminal: Esc (outside full-screen programs) or Shift+Esc.
   pane.onLeave = () => byId("stage").focus();
   show.onChange(onShow);
-  try {
-    await watchRunbook(onUpdate);
-    await listenForDrops();
-    await listen<ClickerAction>("clicker", (e) => onClicker(e.payload));
-    await show.attach();
-  } catch (e) {
-    console.error("cannot subscribe to window events", e);
-  }
+  // The subscriptions and the runbook are asked for at once (each is a round trip to
+  // the backend); the runbook is shown once every subscription is in place.
+  const subscribed = Promise.all([
+    watchRunbook(onUpdate),
+    listenForDrops(),
+    listen<ClickerAction>("clicker", (e) => onClicker(e.payload)),
+    show.attach(),
+  ]).catch((e: unknown) => console.error("cannot subscribe to window events", e));
   probeAttach(onProbe).catch((e: unknown) => console.error("cannot subscribe to probes", e));
+  const initial = initialRunbook();
+  // Handled below, after the subscriptions; this only keeps an early failure from
+  // being reported as unhandled meanwhile.
+  initial.catch(() => {});
+  await subscribed;
   try {
-    const runbook = await initialRunbook();
+    const runbook = await initial;
     if (runbook) display(runbook);
     else render();
   } catch (e) {

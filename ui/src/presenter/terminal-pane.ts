@@ -18,7 +18,7 @@ import {
 import type { BlockStatus, CodeBlock, TerminalGrid, TerminalUsage } from "../shared/model";
 import { h } from "../shared/dom";
 import { activeBlocks, badgeText, blockTerminals, isActive, statusDetail, usageLabel } from "../shared/terminal-logic";
-import { TerminalView, type TerminalSource } from "../shared/terminal-view";
+import type { TerminalView, TerminalSource } from "../shared/terminal-view";
 import { rowLayout, tileBox } from "../shared/tiles";
 
 /** The presenter's terminals: input, resize and acks go to the backend. */
@@ -31,6 +31,18 @@ function presenterSource(name: string): TerminalSource {
     openLink: (uri) => void openLink(uri).catch(logError),
     renderer: webglWanted,
   };
+}
+
+/**
+ * The terminal view's module: xterm.js and its addons, most of the presenter's script.
+ * Loaded on first use or once the runbook is first drawn ([`preloadTerminals`]), not
+ * before that first frame: parsing it would delay the window's cold start.
+ */
+let terminalModule: Promise<typeof import("../shared/terminal-view")> | null = null;
+
+export function preloadTerminals(): Promise<typeof import("../shared/terminal-view")> {
+  terminalModule ??= import("../shared/terminal-view");
+  return terminalModule;
 }
 
 /** Asked once per window. */
@@ -94,22 +106,30 @@ export class TerminalPane {
   async ensure(name: string, together: readonly string[] = [name]): Promise<TerminalView> {
     let view = this.views.get(name);
     if (!view) {
-      this.section.hidden = false;
-      const tab = this.tab(name);
-      // `main` leads the tabs whichever terminal a block opened first.
-      if (name === "main") this.tabs.prepend(tab);
-      else this.tabs.append(tab);
-      view = new TerminalView(name, this.viewport, presenterSource(name), {
-        onStop: () => this.stopActive(),
-        onLeave: () => this.onLeave(),
-        cursorBlink: true,
-        follow: "width",
-      });
-      this.views.set(name, view);
-      if (this.grid) this.follow(view, this.grid);
+      const { TerminalView } = await preloadTerminals();
+      // Another call may have made it while the module loaded.
+      view = this.views.get(name) ?? this.create(TerminalView, name);
       this.showTogether(together);
     }
     await view.attached;
+    return view;
+  }
+
+  /** A new view of terminal `name`, with its tab (its shell starts as it attaches). */
+  private create(View: typeof import("../shared/terminal-view").TerminalView, name: string): TerminalView {
+    this.section.hidden = false;
+    const tab = this.tab(name);
+    // `main` leads the tabs whichever terminal a block opened first.
+    if (name === "main") this.tabs.prepend(tab);
+    else this.tabs.append(tab);
+    const view = new View(name, this.viewport, presenterSource(name), {
+      onStop: () => this.stopActive(),
+      onLeave: () => this.onLeave(),
+      cursorBlink: true,
+      follow: "width",
+    });
+    this.views.set(name, view);
+    if (this.grid) this.follow(view, this.grid);
     return view;
   }
 

@@ -12,7 +12,6 @@ import { FitAddon } from "@xterm/addon-fit";
 import { SearchAddon } from "@xterm/addon-search";
 import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
-import { WebglAddon } from "@xterm/addon-webgl";
 import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import { h } from "./dom";
@@ -25,6 +24,9 @@ export const BASE_FONT_SIZE = 15;
  * frames during a flood is resynced with everything it can scroll back to.
  */
 export const VIEW_SCROLLBACK = 5000;
+
+/** The OSC that starts a resync (a view that skipped frames, brought up to date). */
+export const RESYNC_OSC = 5379;
 const FONT_FAMILY = '"JetBrains Mono", "DejaVu Sans Mono", "Liberation Mono", monospace';
 
 /** Where a view's bytes come from and where its keys and size go. */
@@ -69,8 +71,8 @@ export class TerminalView {
   private grid: { cols: number; rows: number } | null = null;
   private baseFontSize = BASE_FONT_SIZE;
   /**
-   * Full resets drawn: each is the backend resyncing this view after it skipped a
-   * flood it could not draw in time (or a program's own `ESC c`). For tests.
+   * Resyncs drawn: each is the backend bringing this view up to date after it skipped
+   * a flood it could not draw in time. For tests and the window benchmark.
    */
   resyncs = 0;
   /** The renderer drawing this view: WebGL, or the DOM where WebGL is off or was lost. */
@@ -103,9 +105,11 @@ export class TerminalView {
     if (source.openLink) addons.push(new WebLinksAddon((e, uri) => this.onLink(e, uri)));
     for (const addon of addons) this.term.loadAddon(addon);
     this.term.unicode.activeVersion = "11";
-    this.term.parser.registerEscHandler({ final: "c" }, () => {
+    // Every resync from the backend's screen model starts with this OSC of ours
+    // (RESYNC_OSC in core/src/terminal/screen.rs); a program's own reset is not one.
+    this.term.parser.registerOscHandler(RESYNC_OSC, () => {
       this.resyncs++;
-      return false; // xterm.js still does the reset
+      return true;
     });
     this.term.open(this.element);
     this.fit.fit();
@@ -170,6 +174,8 @@ export class TerminalView {
   private async useWebgl(): Promise<void> {
     if ((await this.source.renderer) === "dom") return;
     try {
+      // Loaded only where it is used: the DOM renderer's windows never parse it.
+      const { WebglAddon } = await import("@xterm/addon-webgl");
       const webgl = new WebglAddon();
       webgl.onContextLoss(() => {
         webgl.dispose();
