@@ -10,6 +10,12 @@
 //! state instead ([`super::screen::Screen::resync`]) and the stream resumes. The
 //! program runs at full speed, the view ends exactly where every byte would have
 //! taken it, and recordings (which never acknowledge) still get every byte.
+//!
+//! For [`FLOOD_HOLD`] after a resync a view is behind again above only
+//! [`BEHIND_AFTER_RESYNC_ABOVE`]: in a sustained flood it then gets resyncs (one screen
+//! and its scrollback, ten a second at most) rather than 256 KiB of bytes between them
+//! that it would parse only to scroll them past, and the garbage of which grew its web
+//! process by hundreds of MB in a minute of `yes`.
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +25,11 @@ pub const BEHIND_ABOVE: usize = 256 * 1024;
 pub const CAUGHT_UP_BELOW: usize = 32 * 1024;
 /// While output goes on, a view that is behind is resynced this often at most.
 pub const RESYNC_EVERY: Duration = Duration::from_millis(100);
+/// Unacknowledged bytes above which a view resynced less than [`FLOOD_HOLD`] ago is
+/// behind again.
+pub const BEHIND_AFTER_RESYNC_ABOVE: usize = 32 * 1024;
+/// How long after a resync the lower threshold holds.
+pub const FLOOD_HOLD: Duration = Duration::from_secs(1);
 /// How often the pipeline looks at views that are behind while output is quiet.
 pub const TICK: Duration = Duration::from_millis(8);
 
@@ -30,12 +41,22 @@ pub struct ViewLag {
     /// Its last resync drew a full-screen program's screen: the screen under it
     /// (which vt100 does not expose) is redrawn by another resync once it ends.
     resynced_in_alternate: bool,
+    /// When it was last resynced.
+    resynced_at: Option<Instant>,
 }
 
 impl ViewLag {
     /// Whether the view, owing `owed` bytes, gets the next batch.
     pub fn admit(&mut self, owed: usize, now: Instant) -> bool {
-        if self.behind_since.is_none() && owed > BEHIND_ABOVE {
+        let in_flood = self
+            .resynced_at
+            .is_some_and(|at| now.duration_since(at) < FLOOD_HOLD);
+        let limit = if in_flood {
+            BEHIND_AFTER_RESYNC_ABOVE
+        } else {
+            BEHIND_ABOVE
+        };
+        if self.behind_since.is_none() && owed > limit {
             self.behind_since = Some(now);
         }
         self.behind_since.is_none()
@@ -54,10 +75,11 @@ impl ViewLag {
         owed <= CAUGHT_UP_BELOW && (quiet || now.duration_since(since) >= RESYNC_EVERY)
     }
 
-    /// The view was sent the whole state: it gets the stream again.
-    pub fn resynced(&mut self, alternate: bool) {
+    /// The view was sent the whole state at `now`: it gets the stream again.
+    pub fn resynced(&mut self, alternate: bool, now: Instant) {
         self.behind_since = None;
         self.resynced_in_alternate = alternate;
+        self.resynced_at = Some(now);
     }
 }
 
@@ -86,19 +108,28 @@ mod tests {
             lag.resync_due(0, later, false, false),
             "every 100 ms at most"
         );
-        lag.resynced(false);
-        assert!(lag.admit(BEHIND_ABOVE, later));
+        lag.resynced(false, later);
         assert!(!lag.resync_due(0, later, true, false));
+        // Output goes on: behind again sooner, so a flood is drawn by resyncs.
+        assert!(lag.admit(BEHIND_AFTER_RESYNC_ABOVE, later));
+        assert!(!lag.admit(BEHIND_AFTER_RESYNC_ABOVE + 1, later));
+        lag.resynced(false, later);
+        let after_the_flood = later + FLOOD_HOLD;
+        assert!(
+            lag.admit(BEHIND_ABOVE, after_the_flood),
+            "the usual margin again"
+        );
+        assert!(!lag.admit(BEHIND_ABOVE + 1, after_the_flood));
     }
 
     #[test]
     fn a_resync_inside_a_full_screen_program_is_redone_when_it_ends() {
         let mut lag = ViewLag::default();
         assert!(!lag.admit(BEHIND_ABOVE + 1, Instant::now()));
-        lag.resynced(true);
+        lag.resynced(true, Instant::now());
         assert!(!lag.resync_due(0, Instant::now(), false, true));
         assert!(lag.resync_due(0, Instant::now(), false, false));
-        lag.resynced(false);
+        lag.resynced(false, Instant::now());
         assert!(!lag.resync_due(0, Instant::now(), false, false));
     }
 }

@@ -82,10 +82,11 @@ impl Attached {
             return true;
         };
         let alternate = screen.alternate_screen();
-        if !lag.resync_due(flow.owed(self.id.0), Instant::now(), quiet, alternate) {
+        let now = Instant::now();
+        if !lag.resync_due(flow.owed(self.id.0), now, quiet, alternate) {
             return true;
         }
-        lag.resynced(alternate);
+        lag.resynced(alternate, now);
         flow.on_resync();
         let state = screen.resync();
         tracing::debug!(sink = self.id.0, bytes = state.len(), "view resynced");

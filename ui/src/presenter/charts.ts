@@ -7,6 +7,7 @@
 
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { setText } from "../shared/dom";
 import { PerFrame } from "../shared/frames";
 import type { MetricPoint, Runbook, SystemSample } from "../shared/model";
 import { type Series, SeriesStore, targetLines, valueLabel } from "./probe-logic";
@@ -181,8 +182,9 @@ export class ChartStrip {
     const s = chart.series;
     this.stale.add(chart);
     this.frame.push(chart);
-    chart.value.textContent = valueLabel(s.ys[s.ys.length - 1], s.unit);
-    chart.box.dataset.points = String(s.xs.length);
+    setText(chart.value, valueLabel(s.ys[s.ys.length - 1], s.unit));
+    const points = String(s.xs.length);
+    if (chart.box.dataset.points !== points) chart.box.dataset.points = points;
   }
 
   private resize(): void {
@@ -194,8 +196,9 @@ export class ChartStrip {
     const empty = this.root.querySelector<HTMLElement>(".charts-empty");
     if (!empty) return;
     const errors = [...this.errors.entries()].map(([source, e]) => `${source}: ${e}`);
-    empty.hidden = this.charts.size > 0 && errors.length === 0;
-    empty.textContent = errors.length > 0 ? errors.join("\n") : "No metrics yet.";
+    const hidden = this.charts.size > 0 && errors.length === 0;
+    if (empty.hidden !== hidden) empty.hidden = hidden;
+    setText(empty, errors.length > 0 ? errors.join("\n") : "No metrics yet.");
     empty.classList.toggle("error", errors.length > 0);
   }
 }

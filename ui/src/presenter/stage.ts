@@ -3,7 +3,7 @@
 // state, and the notes' own zoom. Everything is drawn from the show state (core's
 // `show`) and the clock; nothing here keeps time of its own.
 
-import { byId } from "../shared/dom";
+import { byId, setText } from "../shared/dom";
 import { formatBudget } from "../shared/logic";
 import type { Runbook, ShowState } from "../shared/model";
 import {
@@ -144,29 +144,28 @@ export class StagePanel {
     const stepId = s?.currentStepId ?? null;
     const stepMs = timer && stepId ? stepElapsedMs(timer, stepId, stepId, now) : 0;
 
-    this.talk.textContent = formatClock(talkMs);
+    setText(this.talk, formatClock(talkMs));
     this.talk.dataset.state = !timer?.startedAt ? "stopped" : timer.pausedAt !== null ? "paused" : "running";
     this.talk.title = this.talk.dataset.state === "running" ? "Talk time (T pauses)" : "Talk time (T starts or resumes)";
-    this.stepElapsed.textContent = `step ${formatClock(stepMs)}`;
+    setText(this.stepElapsed, `step ${formatClock(stepMs)}`);
 
     const budget = current >= 0 ? (budgets[current] ?? null) : null;
     const countdown = stepCountdown(budget, stepMs);
     this.countdown.hidden = countdown === null;
     this.bar.hidden = countdown === null;
     if (countdown) {
-      this.countdown.textContent = `${formatCountdown(countdown.remainingMs)} of ${formatBudget(budget ?? 0)}`;
+      setText(this.countdown, `${formatCountdown(countdown.remainingMs)} of ${formatBudget(budget ?? 0)}`);
       this.countdown.dataset.level = countdown.level;
       this.bar.dataset.level = countdown.level;
       this.barFill.style.width = `${Math.min(100, Math.max(0, countdown.fraction * 100))}%`;
     }
     const pace = timer?.startedAt ? pacing(budgets, current, talkMs, stepMs) : null;
-    this.pacingLabel.textContent = pace?.label ?? "";
+    setText(this.pacingLabel, pace?.label ?? "");
     this.pacingLabel.dataset.delta = pace ? String(Math.sign(pace.deltaMs)) : "0";
     const done = expectedFinish(budgets, current, stepMs, now);
     const endBy = this.runbook?.frontMatter.end ?? null;
-    this.finish.textContent = [done !== null ? `finish ≈ ${formatWallClock(done)}` : "", endBy ? `end by ${endBy}` : ""]
-      .filter((t) => t !== "")
-      .join(" · ");
+    const finish = [done !== null ? `finish ≈ ${formatWallClock(done)}` : "", endBy ? `end by ${endBy}` : ""];
+    setText(this.finish, finish.filter((t) => t !== "").join(" · "));
     // Redraw when the shown second changes; a stopped or paused clock needs none.
     if (timer && timerRunning(timer)) this.tick = window.setTimeout(() => this.renderClock(), 1000 - (talkMs % 1000) + 5);
     return budgets;

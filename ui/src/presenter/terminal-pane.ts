@@ -16,7 +16,7 @@ import {
   terminalResize,
 } from "../shared/ipc";
 import type { BlockStatus, CodeBlock, TerminalGrid, TerminalUsage } from "../shared/model";
-import { h } from "../shared/dom";
+import { h, setText } from "../shared/dom";
 import { activeBlocks, badgeText, blockTerminals, isActive, statusDetail, usageLabel } from "../shared/terminal-logic";
 import type { TerminalView, TerminalSource } from "../shared/terminal-view";
 import { rowLayout, tileBox } from "../shared/tiles";
@@ -216,8 +216,9 @@ export class TerminalPane {
       const tab = this.tabs.querySelector<HTMLElement>(`.terminal-tab[data-terminal="${CSS.escape(u.terminal)}"]`);
       const label = tab?.querySelector<HTMLElement>(".usage");
       if (!tab || !label) continue;
-      label.textContent = usageLabel(u);
-      tab.title = `${u.terminal}: ${u.processes} processes, ${usageLabel(u)}`;
+      setText(label, usageLabel(u));
+      const title = `${u.terminal}: ${u.processes} processes, ${usageLabel(u)}`;
+      if (tab.title !== title) tab.title = title;
     }
   }
 

@@ -34,6 +34,14 @@ export function inlineCode(text: string): (Node | string)[] {
     : parts.map((part, i) => (i % 2 === 1 ? h("code", {}, part) : part)).filter((p) => p !== "");
 }
 
+/**
+ * Sets `el`'s text only when it differs: writing the same text still replaces its
+ * text node, and the window repaints it (several labels are refreshed every second).
+ */
+export function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}
+
 /** The page's element `#id`; a page without it is a bug (its HTML and code disagree). */
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);

@@ -501,6 +501,13 @@ impl Bench {
             "  CPU during the flood, all app processes",
             core_share(&cpu, 0),
         ));
+        let resyncs = app
+            .js("return window.__cuedeckTerminals.resyncs('t1')")
+            .await?;
+        self.rows.push(Row::new(
+            "  resyncs of the view during the flood",
+            format!("{resyncs} in {:.0} s", took.as_secs_f64()),
+        ));
         let after = procs::pss(pid);
         self.rows
             .push(Row::new("  PSS after the flood", megabytes(&after)));
