@@ -681,6 +681,25 @@ pub async fn take_the_tour(app: &App) -> Result<PathBuf> {
     Ok(copy)
 }
 
+/// A script that times, in the page and frame by frame from now, until terminal
+/// `terminal` shows `last` on a line of its own with a prompt after it (the end of
+/// `seq 1 LAST`): the milliseconds land in `window.__shownMs`, null until then. The
+/// terminal may not exist yet. Each frame reads only the rows around the cursor:
+/// reading the whole buffer every frame would slow the very thing timed.
+pub fn time_until_shown_js(terminal: &str, last: u32) -> String {
+    format!(
+        "const near = (x) => {{ const b = x.buffer.active; const end = b.baseY + b.cursorY; \
+           const rows = []; for (let y = Math.max(0, end - 3); y <= end; y++) \
+             rows.push(b.getLine(y)?.translateToString(true) ?? ''); return rows.join('\\n'); }}; \
+         const t0 = performance.now(); window.__shownMs = null; \
+         const check = () => {{ const x = window.__cuedeckTerminals.xterm({terminal:?}); \
+           if (x && /(^|\\n){last}\\n[^\\n]*\\S/.test(near(x))) \
+             window.__shownMs = performance.now() - t0; \
+           else requestAnimationFrame(check); }}; \
+         requestAnimationFrame(check);"
+    )
+}
+
 /// Checks that a terminal view's `text` ends with the output of `seq 1 LAST` (then the
 /// prompt), and that the `kept` lines before its last one are seq's, in order: what a
 /// view that drew every byte would hold in its scrollback.

@@ -6,7 +6,9 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Result};
-use cuedeck_e2e::{check_seq_tail, fixture, status_is, with_app, Env, UI_TIMEOUT};
+use cuedeck_e2e::{
+    check_seq_tail, fixture, status_is, time_until_shown_js, with_app, Env, UI_TIMEOUT,
+};
 use fantoccini::key::Key;
 
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
@@ -23,15 +25,7 @@ async fn a_flood_is_skipped_and_the_view_ends_as_if_it_drew_every_byte() -> Resu
     with_app(&env, "flood", &fixture("e2e-flood.md"), async |app| {
         app.wait_ready().await?;
         // Timed in the page, frame by frame: from the key to the last line drawn.
-        app.js(&format!(
-            "const t0 = performance.now(); window.__floodShownMs = null; \
-             const check = () => {{ \
-               if (/\\n{LAST}\\n[^\\n]*\\S/.test(window.__cuedeckTerminals.read('main'))) \
-                 window.__floodShownMs = performance.now() - t0; \
-               else requestAnimationFrame(check); }}; \
-             requestAnimationFrame(check);"
-        ))
-        .await?;
+        app.js(&time_until_shown_js("main", LAST)).await?;
         app.press(Key::Enter).await?;
         app.wait_for(
             "seq to end ok",
@@ -53,7 +47,7 @@ async fn a_flood_is_skipped_and_the_view_ends_as_if_it_drew_every_byte() -> Resu
         let resyncs = app
             .js("return window.__cuedeckTerminals.resyncs('main')")
             .await?;
-        let shown_ms = app.js("return window.__floodShownMs").await?;
+        let shown_ms = app.js("return window.__shownMs").await?;
         eprintln!("flood: seq 1 {LAST} fully shown {shown_ms} ms after the key; {resyncs} resyncs");
         ensure!(
             resyncs.as_u64().unwrap_or(0) > 0,

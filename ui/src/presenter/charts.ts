@@ -32,7 +32,7 @@ export class ChartStrip {
   private readonly stale = new Set<Chart>();
   /** The chart boxes in sight now. */
   private readonly inSight = new Set<Element>();
-  private readonly frame = new PerFrame<Chart>(() => this.drawStale());
+  private readonly frame = new PerFrame<Chart>(() => this.drawPending());
   private readonly sight = new IntersectionObserver((entries) => this.onSight(entries));
 
   constructor(
@@ -92,16 +92,13 @@ export class ChartStrip {
   }
 
   /**
-   * Draws now what got points: called at the end of the frame that applied a round of
-   * probe events, so the charts are painted with the lights in that one frame instead
-   * of in a frame of their own after it (each repaint costs the web and app processes).
+   * Draws the charts that got points and are in sight. Once per frame: at the end of
+   * the frame that applied a round of probe events (main.ts), so the charts are painted
+   * with the lights in that one frame rather than in a frame of their own after it
+   * (each repaint costs the web and app processes), and in the frame after a chart
+   * comes into sight or the window is shown again.
    */
   drawPending(): void {
-    this.drawStale();
-  }
-
-  /** Draws the charts that got points, now in sight, once this frame. */
-  private drawStale(): void {
     if (document.hidden) return;
     for (const chart of this.stale) {
       if (!this.inSight.has(chart.box)) continue;

@@ -4,6 +4,7 @@
 // the top bar, they collapse into one summary light (the worst state) whose popover
 // lists them: the top bar never wraps nor cuts a label.
 
+import { setText } from "../shared/dom";
 import { openLink } from "../shared/ipc";
 import type { ServiceProbe, ServiceStatus } from "../shared/model";
 import { latencyLabel, lightTitle } from "./probe-logic";
@@ -149,9 +150,8 @@ export class HealthBar {
     if (light.dataset.health !== status.health) light.dataset.health = status.health;
     const title = lightTitle(status);
     if (light.title !== title) light.title = title;
-    const latency = light.querySelector(".latency");
-    const label = status.health === "down" ? "down" : latencyLabel(status);
-    if (latency && latency.textContent !== label) latency.textContent = label;
+    const latency = light.querySelector<HTMLElement>(".latency");
+    if (latency) setText(latency, status.health === "down" ? "down" : latencyLabel(status));
   }
 
   private onClick(e: MouseEvent): void {

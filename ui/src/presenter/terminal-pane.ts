@@ -216,8 +216,9 @@ export class TerminalPane {
       const tab = this.tabs.querySelector<HTMLElement>(`.terminal-tab[data-terminal="${CSS.escape(u.terminal)}"]`);
       const label = tab?.querySelector<HTMLElement>(".usage");
       if (!tab || !label) continue;
-      setText(label, usageLabel(u));
-      const title = `${u.terminal}: ${u.processes} processes, ${usageLabel(u)}`;
+      const usage = usageLabel(u);
+      setText(label, usage);
+      const title = `${u.terminal}: ${u.processes} processes, ${usage}`;
       if (tab.title !== title) tab.title = title;
     }
   }

@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use cuedeck_e2e::procs;
-use cuedeck_e2e::{check_seq_tail, light_is, status_is, trust, App, Env, UI_TIMEOUT};
+use cuedeck_e2e::{
+    check_seq_tail, light_is, status_is, time_until_shown_js, trust, App, Env, UI_TIMEOUT,
+};
 use fantoccini::key::Key;
 
 const SEQ_LAST: u32 = 3_000_000;
@@ -237,26 +239,12 @@ impl Bench {
         )
         .await?;
         app.next_step().await?;
-        // Checked at every frame on the rows around the cursor only: reading the whole
-        // buffer each frame would slow the very thing measured.
-        app.js(&format!(
-            "const x = window.__cuedeckTerminals.xterm('main'); const b = () => x.buffer.active; \
-             const near = () => {{ const end = b().baseY + b().cursorY; const rows = []; \
-               for (let y = Math.max(0, end - 3); y <= end; y++) \
-                 rows.push(b().getLine(y)?.translateToString(true) ?? ''); return rows.join('\\n'); }}; \
-             const t0 = performance.now(); window.__benchShownMs = null; \
-             const check = () => {{ \
-               if (/(^|\\n){SEQ_LAST}\\n[^\\n]*\\S/.test(near())) \
-                 window.__benchShownMs = performance.now() - t0; \
-               else requestAnimationFrame(check); }}; \
-             requestAnimationFrame(check);"
-        ))
-        .await?;
+        app.js(&time_until_shown_js("main", SEQ_LAST)).await?;
         app.press(Key::Enter).await?;
         let ms = app
             .wait_for(
                 "seq's last line and the prompt, shown",
-                "window.__benchShownMs",
+                "window.__shownMs",
                 RUN_TIMEOUT,
             )
             .await?
@@ -294,12 +282,7 @@ impl Bench {
     /// nothing polled or charted.
     async fn idle_baseline(&mut self, app: &App) -> Result<()> {
         let pid = procs::find_app(self.driver)?;
-        app.js("document.activeElement && document.activeElement.blur()")
-            .await?;
-        tokio::time::sleep(SETTLE).await;
-        let before = procs::cpu_ticks(pid);
-        tokio::time::sleep(BASELINE_FOR).await;
-        let used = cpu_percent(&before, &procs::cpu_ticks(pid), BASELINE_FOR);
+        let used = idle_cpu(app, pid, BASELINE_FOR).await?;
         self.baseline = Some(Row::new(
             format!(
                 "  baseline: one terminal, nothing polled, {} s",
@@ -356,17 +339,9 @@ impl Bench {
             RUN_TIMEOUT,
         )
         .await?;
-        // Nothing focused, so no cursor blinks; then what the app costs at rest.
-        app.js("document.activeElement && document.activeElement.blur()")
-            .await?;
-        tokio::time::sleep(SETTLE).await;
-        let before = procs::cpu_ticks(pid);
-        tokio::time::sleep(IDLE_FOR).await;
-        let after = procs::cpu_ticks(pid);
-        let idle = cpu_percent(&before, &after, IDLE_FOR);
+        let idle = idle_cpu(app, pid, IDLE_FOR).await?;
         let total = idle.values().sum::<f64>();
-        let compositing = std::env::var("WEBKIT_DISABLE_COMPOSITING_MODE").is_err();
-        let limit = if compositing { 2.0 } else { 1.0 };
+        let limit = if compositing() { 2.0 } else { 1.0 };
         self.rows.push(
             Row::new(
                 format!(
@@ -462,8 +437,7 @@ impl Bench {
 
     /// `yes` for a minute in t1: PSS sampled every 250 ms, its peak kept.
     async fn flood(&mut self, app: &App, pid: u32) -> Result<()> {
-        app.js("document.activeElement && document.activeElement.blur()")
-            .await?;
+        blur(app).await?;
         app.press(Key::Enter).await?;
         app.wait_for(
             "the flood to start",
@@ -566,11 +540,7 @@ impl Bench {
     }
 
     fn table(&self) -> String {
-        let compositing = if std::env::var("WEBKIT_DISABLE_COMPOSITING_MODE").is_ok() {
-            "off"
-        } else {
-            "on"
-        };
+        let compositing = if compositing() { "on" } else { "off" };
         let mut out = format!(
             "\nwindow benchmark: release app, {} (Xvfb, no GPU), window {}x{}, WebKit compositing {compositing}, \
              terminal renderer {}\nmachine: {}\n\n",
@@ -600,6 +570,29 @@ impl Bench {
         }
         out
     }
+}
+
+/// Whether WebKit composites in this run (xtask sets WEBKIT_DISABLE_COMPOSITING_MODE
+/// for the run with it off).
+fn compositing() -> bool {
+    std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
+}
+
+/// Takes the focus from every element, so no cursor blinks and keys go to the show.
+async fn blur(app: &App) -> Result<()> {
+    app.js("document.activeElement && document.activeElement.blur()")
+        .await
+        .map(drop)
+}
+
+/// What the app's processes use at rest over `over`, per part: nothing focused (no
+/// cursor blinks), after a settle longer than the blink that follows activity.
+async fn idle_cpu(app: &App, pid: u32, over: Duration) -> Result<HashMap<&'static str, f64>> {
+    blur(app).await?;
+    tokio::time::sleep(SETTLE).await;
+    let before = procs::cpu_ticks(pid);
+    tokio::time::sleep(over).await;
+    Ok(cpu_percent(&before, &procs::cpu_ticks(pid), over))
 }
 
 /// alacritty running `seq` in a window of the view's grid, timed in its own shell
