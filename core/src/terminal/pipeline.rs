@@ -59,12 +59,16 @@ struct Attached {
 
 impl Attached {
     /// Hands `bytes` to the sink; false if it panicked (it is then detached).
+    ///
+    /// The bytes are owed before the sink has them: a view may acknowledge them at
+    /// once (from its own thread, or inside `on_output`), and an acknowledgement
+    /// counted before its debt would leave the debt standing for good. A view owing
+    /// bytes it drew long ago is never resynced again, and its terminal freezes.
     fn send(&mut self, bytes: &[u8], at: std::time::Duration, flow: &FlowControl) -> bool {
+        flow.owe(self.id.0, bytes.len());
         let sink = &mut self.sink;
         let ok = std::panic::catch_unwind(AssertUnwindSafe(|| sink.on_output(bytes, at))).is_ok();
-        if ok {
-            flow.owe(self.id.0, bytes.len());
-        } else {
+        if !ok {
             tracing::error!(sink = self.id.0, "an output sink panicked: detached");
         }
         ok
@@ -440,5 +444,51 @@ impl Pipeline {
         }
         self.shared.flow.on_processed(batch.len());
         self.shared.tracker.on_batch(&batch, &self.marks);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::terminal::flow::FlowLimits;
+
+    /// A view that acknowledges each batch as it is handed it, as the sink contract
+    /// allows, and as a fast view's thread can before the pipeline moves on.
+    struct AcksAtOnce {
+        flow: Arc<FlowControl>,
+        id: u64,
+    }
+
+    impl OutputSink for AcksAtOnce {
+        fn on_output(&mut self, bytes: &[u8], _at: std::time::Duration) {
+            self.flow.ack(self.id, bytes.len());
+        }
+    }
+
+    #[test]
+    fn a_view_that_acknowledges_at_once_owes_nothing_and_never_falls_behind() {
+        let flow = Arc::new(FlowControl::new(FlowLimits::default()));
+        let mut outputs = Outputs::new(Screen::new(TermSize::default(), 100), None);
+        let id = SinkId(1);
+        flow.add_consumer(id.0);
+        let sink = AcksAtOnce {
+            flow: Arc::clone(&flow),
+            id: id.0,
+        };
+        outputs.add(id, Box::new(sink), true);
+        let started = Instant::now();
+        let line = b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\r\n";
+        let batch = line.repeat(1024);
+        for _ in 0..20 {
+            let failed = outputs.deliver(&batch, started, &flow);
+            assert!(failed.is_empty());
+        }
+        assert_eq!(
+            flow.owed(id.0),
+            0,
+            "every byte handed over was acknowledged"
+        );
+        assert!(!outputs.any_view_behind(), "a view that drew everything");
+        assert_eq!(flow.stats().resyncs, 0);
     }
 }
