@@ -352,19 +352,59 @@ fn unknown(probe: &ServiceProbe) -> ServiceStatus {
     }
 }
 
-/// A schedule at `period` whose first tick is now.
-fn schedule(period: Duration) -> tokio::time::Interval {
-    let mut ticker = tokio::time::interval(period);
-    // Skip: a probe that overran its interval (a hung service waiting out its timeout)
-    // drops the ticks it missed and resumes on the original grid. Burst would fire the
-    // missed probes back to back at a service already struggling; Delay would shift
-    // the schedule for good after every slow answer.
-    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    ticker
+/// A schedule at `period`: its first tick now (a light shows as soon as the probe
+/// answers), then on a grid that every schedule shares, the whole multiples of
+/// `period` since the Unix epoch. Probes with the same interval then run together,
+/// their results reach the window within a few milliseconds of each other, and the
+/// window, which applies what arrives in one animation frame at once, repaints once
+/// per round rather than once per probe (each repaint of the presenter's column cost
+/// about 0.3 % of a core under Xvfb, measured).
+struct Schedule {
+    first: bool,
+    ticker: tokio::time::Interval,
+}
+
+impl Schedule {
+    fn new(period: Duration) -> Schedule {
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let start = tokio::time::Instant::now() + until_grid(since_epoch, period);
+        let mut ticker = tokio::time::interval_at(start, period);
+        // Skip: a probe that overran its interval (a hung service waiting out its
+        // timeout) drops the ticks it missed and resumes on the grid. Burst would fire
+        // the missed probes back to back at a service already struggling; Delay would
+        // shift the schedule off the grid for good after every slow answer.
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        Schedule {
+            first: true,
+            ticker,
+        }
+    }
+
+    async fn tick(&mut self) {
+        if std::mem::take(&mut self.first) {
+            return;
+        }
+        self.ticker.tick().await;
+    }
+}
+
+/// From `since_epoch` to the grid tick that follows the first one (which is at once):
+/// the next multiple of `period`, or the one after when the next is less than half a
+/// period away, so the first two probes are never closer than half their interval.
+fn until_grid(since_epoch: Duration, period: Duration) -> Duration {
+    let period_ns = period.as_nanos().max(1);
+    let phase = since_epoch.as_nanos() % period_ns;
+    let mut wait = period_ns - phase;
+    if wait < period_ns / 2 {
+        wait += period_ns;
+    }
+    Duration::from_nanos(u64::try_from(wait).unwrap_or(u64::MAX))
 }
 
 async fn service_task(client: Client, probe: ServiceProbe, gate: Arc<Gate>, pacer: Arc<Pacer>) {
-    let mut ticker = schedule(probe_period(probe.interval_ms));
+    let mut ticker = Schedule::new(probe_period(probe.interval_ms));
     let mut last = Health::Unknown;
     loop {
         ticker.tick().await;
@@ -384,7 +424,7 @@ async fn metrics_task(client: Client, source: MetricSource, gate: Arc<Gate>, pac
     // a hung endpoint never has two polls in flight.
     let timeout = period.min(MAX_METRICS_TIMEOUT);
     let mut reader = SourceReader::new(&source);
-    let mut ticker = schedule(period);
+    let mut ticker = Schedule::new(period);
     loop {
         ticker.tick().await;
         pacer.turn(&source.url).await;
@@ -411,7 +451,7 @@ async fn metrics_task(client: Client, source: MetricSource, gate: Arc<Gate>, pac
 
 async fn system_task(every: Duration, terminals: TerminalList, gate: Arc<Gate>) {
     let mut sampler = SystemSampler::new();
-    let mut ticker = schedule(every);
+    let mut ticker = Schedule::new(every);
     loop {
         ticker.tick().await;
         let list = terminals.clone();
@@ -432,5 +472,34 @@ async fn system_task(every: Duration, terminals: TerminalList, gate: Arc<Gate>) 
                 sampler = SystemSampler::new();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grid_tick_after_the_first_is_at_least_half_a_period_away() {
+        let second = Duration::from_secs(1);
+        let at = |ms: u64| until_grid(Duration::from_millis(ms), second);
+        assert_eq!(at(10_000), second, "on the grid: the next second");
+        assert_eq!(at(10_300), Duration::from_millis(700));
+        assert_eq!(at(10_500), Duration::from_millis(500));
+        assert_eq!(
+            at(10_501),
+            Duration::from_millis(1_499),
+            "too close: one more"
+        );
+        assert_eq!(at(10_999), Duration::from_millis(1_001));
+        let quarter = Duration::from_millis(250);
+        assert_eq!(
+            until_grid(Duration::from_millis(1_100), quarter),
+            Duration::from_millis(150)
+        );
+        assert_eq!(
+            until_grid(Duration::from_millis(1_200), quarter),
+            Duration::from_millis(300)
+        );
     }
 }
