@@ -127,7 +127,7 @@ export class ChartStrip {
     box.className = "chart";
     box.dataset.series = series.key;
     const head = document.createElement("div");
-    head.className = "chart-head";
+    head.className = "chart-head ticking";
     const name = document.createElement("span");
     name.className = "chart-name";
     name.textContent = series.label;
