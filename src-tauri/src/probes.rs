@@ -293,17 +293,19 @@ impl Probes {
     }
 
     /// Makes `channel` the one that hears probe events, and tells it the last state
-    /// of every service.
+    /// of every service. Under the sink's lock, so no live event reaches the channel
+    /// before the last state: a live answer sent first would be overwritten in the
+    /// window by the older state replayed after it.
     pub fn subscribe(&self, channel: Channel<ProbeEvent>) {
-        let last: Vec<ServiceStatus> = {
-            let mut state = self.sink.lock();
-            state.subscriber = Some(channel.clone());
-            state.last.values().cloned().collect()
-        };
-        let mask = self.sink.lock().mask.clone();
-        for status in last {
-            deliver(&channel, mask.as_deref(), ProbeEvent::Service(status));
+        let mut state = self.sink.lock();
+        for status in state.last.values() {
+            deliver(
+                &channel,
+                state.mask.as_deref(),
+                ProbeEvent::Service(status.clone()),
+            );
         }
+        state.subscriber = Some(channel);
     }
 }
 
