@@ -117,6 +117,32 @@ pub fn app_processes(app: u32) -> Vec<Stat> {
         .collect()
 }
 
+/// Whether `pid` still runs (a zombie, dead but not yet reaped, does not).
+pub fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|text| {
+            let after = text.rsplit_once(')')?.1;
+            after.split_whitespace().next().map(|state| state != "Z")
+        })
+        .unwrap_or(false)
+}
+
+/// Kills with SIGKILL those of `pids` that still run after `grace`, and returns them:
+/// the processes an app's closed session left behind.
+pub fn kill_left_over(pids: &[u32], grace: std::time::Duration) -> Vec<u32> {
+    let deadline = std::time::Instant::now() + grace;
+    while pids.iter().any(|p| running(*p)) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let left: Vec<u32> = pids.iter().copied().filter(|p| running(*p)).collect();
+    for pid in &left {
+        // SAFETY: kill only sends a signal; a pid that just ended is harmless.
+        unsafe { libc::kill(*pid as libc::pid_t, libc::SIGKILL) };
+    }
+    left
+}
+
 /// CPU ticks used so far, per part, by the app's processes.
 pub fn cpu_ticks(app: u32) -> HashMap<&'static str, u64> {
     let mut by_part = HashMap::new();

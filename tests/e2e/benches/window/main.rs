@@ -34,6 +34,8 @@ const IDLE_FOR: Duration = Duration::from_secs(30);
 const BASELINE_FOR: Duration = Duration::from_secs(15);
 const FLOOD_SECONDS: u64 = 60;
 const ECHO_KEYS: usize = 200;
+/// How long a closed app's processes may take to end before they count as left over.
+const LEFT_OVER_GRACE: Duration = Duration::from_secs(3);
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
 
 const ENV_DRIVER_PID: &str = "CUEDECK_BENCH_DRIVER_PID";
@@ -86,6 +88,10 @@ struct Bench {
     grid: (u64, u64),
     /// The idle baseline, measured in the seq runs, shown under the idle line.
     baseline: Option<Row>,
+    /// App sessions closed, and WebKit processes that outlived theirs (killed, so they
+    /// take no CPU from the runs after).
+    sessions: u32,
+    left_over: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -125,6 +131,8 @@ async fn run(env: Env) -> Result<()> {
         renderer: "?".into(),
         grid: (0, 0),
         baseline: None,
+        sessions: 0,
+        left_over: Vec::new(),
     };
     let result = bench.all().await;
     let _ = std::fs::remove_dir_all(&dir);
@@ -137,6 +145,30 @@ async fn run(env: Env) -> Result<()> {
 }
 
 impl Bench {
+    /// Ends the app's WebDriver session, then waits for its processes to end. WebKit
+    /// processes that outlive the app (seen under WebKitWebDriver: web processes going
+    /// on at 18 % of a core each after their app was gone) are killed and counted, so
+    /// the runs after them are not measured on a busier machine.
+    async fn close(&mut self, app: App) -> Result<()> {
+        let pids: Vec<(u32, String)> = procs::find_app(self.driver)
+            .map(|pid| {
+                procs::app_processes(pid)
+                    .into_iter()
+                    .map(|p| (p.pid, p.comm))
+                    .collect()
+            })
+            .unwrap_or_default();
+        app.close().await?;
+        self.sessions += 1;
+        let only: Vec<u32> = pids.iter().map(|(pid, _)| *pid).collect();
+        let left = procs::kill_left_over(&only, LEFT_OVER_GRACE);
+        for (pid, comm) in pids.iter().filter(|(pid, _)| left.contains(pid)) {
+            eprintln!("window bench: {comm} ({pid}) outlived its app; killed");
+            self.left_over.push(comm.clone());
+        }
+        Ok(())
+    }
+
     async fn all(&mut self) -> Result<()> {
         self.seq().await?;
         self.idle_echo_and_flood().await?;
@@ -170,7 +202,7 @@ impl Bench {
                     outcome = Err(e);
                 }
             }
-            app.close().await?;
+            self.close(app).await?;
             let (ms, resynced, equal) = outcome.with_context(|| format!("seq run {}", run + 1))?;
             eprintln!(
                 "seq run {}: {ms:.0} ms, {resynced} resyncs, tail equal: {equal}",
@@ -300,7 +332,7 @@ impl Bench {
         let runbook = runbooks::idle(&self.dir, services.port, FLOOD_SECONDS)?;
         let app = self.launch("bench-idle", &runbook).await?;
         let result = self.on_idle_app(&app).await;
-        app.close().await?;
+        self.close(app).await?;
         ensure!(
             services.answered.load(std::sync::atomic::Ordering::Relaxed) > 0,
             "the probes never reached the benchmark's services"
@@ -515,7 +547,7 @@ impl Bench {
                 Ok::<_, anyhow::Error>((shown - started, origin - started, loaded))
             }
             .await;
-            app.close().await?;
+            self.close(app).await?;
             let (t, p, l) = timed?;
             total.push(t);
             to_page.push(p);
@@ -562,6 +594,18 @@ impl Bench {
             width(|r| &r.measured),
             width(|r| &r.goal),
         );
+        let mut kinds = self.left_over.clone();
+        kinds.sort();
+        kinds.dedup();
+        out.push_str(&format!(
+            "{} app sessions; WebKit processes that outlived their app (killed): {}\n\n",
+            self.sessions,
+            if self.left_over.is_empty() {
+                "none".to_owned()
+            } else {
+                format!("{} ({})", self.left_over.len(), kinds.join(", "))
+            }
+        ));
         for r in &self.rows {
             out.push_str(&format!(
                 "{:w0$}  {:w1$}  {:w2$}  {}\n",
