@@ -598,7 +598,7 @@ impl Bench {
         kinds.sort();
         kinds.dedup();
         out.push_str(&format!(
-            "{} app sessions; WebKit processes that outlived their app (killed): {}\n\n",
+            "{} app sessions; of the WebKit processes under the app before each close, left after it (killed): {}\n\n",
             self.sessions,
             if self.left_over.is_empty() {
                 "none".to_owned()
