@@ -14,6 +14,8 @@ pub struct Stat {
     pub pid: u32,
     pub ppid: u32,
     pub comm: String,
+    /// R, S, D, Z (a zombie: ended, not yet reaped), ...
+    pub state: char,
     /// User and system time, in clock ticks.
     pub cpu_ticks: u64,
     /// Start, in clock ticks after boot.
@@ -45,6 +47,7 @@ pub fn parse_stat(text: &str) -> Option<Stat> {
         pid,
         ppid: u32::try_from(field(4)?).ok()?,
         comm,
+        state: rest.first()?.chars().next()?,
         cpu_ticks: field(14)? + field(15)?,
         start_ticks: field(22)?,
     })
@@ -117,15 +120,9 @@ pub fn app_processes(app: u32) -> Vec<Stat> {
         .collect()
 }
 
-/// Whether `pid` still runs (a zombie, dead but not yet reaped, does not).
+/// Whether `pid` still runs (a zombie, ended but not yet reaped, does not).
 pub fn running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|text| {
-            let after = text.rsplit_once(')')?.1;
-            after.split_whitespace().next().map(|state| state != "Z")
-        })
-        .unwrap_or(false)
+    read_stat(pid).is_some_and(|p| p.state != 'Z')
 }
 
 /// Kills with SIGKILL those of `pids` that still run after `grace`, and returns them:

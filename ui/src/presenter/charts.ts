@@ -47,7 +47,7 @@ export class ChartStrip {
       for (const chart of this.charts.values()) this.redraw(chart);
     });
     new ResizeObserver(() => this.resize()).observe(list);
-    if (root.parentElement) new ResizeObserver(() => this.pin(true)).observe(root.parentElement);
+    if (root.parentElement) new ResizeObserver(() => this.pin(null)).observe(root.parentElement);
     document.addEventListener("visibilitychange", () => this.drawLater());
   }
 
@@ -200,7 +200,7 @@ export class ChartStrip {
     if (empty.hidden !== hidden) empty.hidden = hidden;
     setText(empty, errors.length > 0 ? errors.join("\n") : "No metrics yet.");
     empty.classList.toggle("error", errors.length > 0);
-    this.pin(false);
+    this.pin(`${this.charts.size}|${hidden}|${empty.textContent}`);
   }
 
   /**
@@ -209,14 +209,14 @@ export class ChartStrip {
    * section alone. Without it WebKit laid out and repainted the whole presenter column
    * for each round (857 600 bytes painted, against 294 840), and a boundary per chart
    * head does not help: two of them changing in one frame make it lay out everything.
-   * Measured again only when the content changes shape (a chart added, the empty line
-   * or its text) or the column is resized (`resized`).
+   * Measured again only when the content changes `shape` (a chart added, the empty
+   * line or its text) or, for `null`, when the column was resized.
    */
-  private pin(resized: boolean): void {
-    const empty = this.root.querySelector<HTMLElement>(".charts-empty");
-    const shape = `${this.charts.size}|${empty?.hidden}|${empty?.textContent}`;
-    if (!resized && shape === this.pinnedFor) return;
-    this.pinnedFor = shape;
+  private pin(shape: string | null): void {
+    if (shape !== null) {
+      if (shape === this.pinnedFor) return;
+      this.pinnedFor = shape;
+    }
     this.root.classList.remove("pinned");
     this.root.style.height = "";
     this.root.style.height = `${this.root.getBoundingClientRect().height}px`;
