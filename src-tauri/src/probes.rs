@@ -1,11 +1,13 @@
 //! The window's health lights, charts and pre-flight: commands over core's probe
 //! [`Monitor`]. Events reach the UI on one `Channel` (a few per second, JSON is fine
-//! at that rate); the latest state of each service is kept so a reloaded window
-//! repaints its lights at once.
+//! at that rate), gathered into batches: probes of one interval tick together (see
+//! the monitor's `Schedule`), and each message costs the window a script evaluation,
+//! so a round's answers go as one message. The latest state of each service is kept
+//! so a reloaded window repaints its lights at once.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use cuedeck_core::probe::health;
@@ -27,6 +29,14 @@ use crate::terminals::{TerminalError, Terminals};
 /// How often the machine's and the terminals' CPU and memory are sampled.
 const SYSTEM_INTERVAL: Duration = Duration::from_secs(1);
 
+/// How long a live event waits for the rest of its round before the batch is sent:
+/// local services answer a round within a few ms of each other; a light late by this
+/// much is not seen.
+const BATCH_WINDOW: Duration = Duration::from_millis(20);
+
+/// What the probe channel carries: events in the order they happened.
+type Batch = Vec<ProbeEvent>;
+
 /// The open runbook's probes and the window listening to them.
 pub struct Probes {
     inner: Mutex<Inner>,
@@ -45,15 +55,19 @@ struct Inner {
     monitor: Option<Monitor>,
 }
 
-/// Forwards monitor events to the window's channel, remembering each service's last state.
-#[derive(Default)]
+/// Forwards monitor events to the window's channel in batches, remembering each
+/// service's last state.
 struct Forward {
     state: Mutex<ForwardState>,
+    /// Itself, for the task that sends a batch when its window ends.
+    me: Weak<Forward>,
 }
 
 #[derive(Default)]
 struct ForwardState {
-    subscriber: Option<Channel<ProbeEvent>>,
+    subscriber: Option<Channel<Batch>>,
+    /// Live events waiting for the rest of their round; a send is scheduled.
+    pending: Batch,
     last: BTreeMap<String, ServiceStatus>,
     /// A rehearsal records every event here while it runs.
     recording: Option<Arc<SampleWriter>>,
@@ -66,31 +80,49 @@ struct ForwardState {
 }
 
 impl ForwardState {
-    fn send(&self, event: ProbeEvent) {
+    /// Sends `events` now, after what is pending (so the window keeps their order).
+    /// Pending live events that a playback begun meanwhile hides are dropped.
+    fn send(&mut self, events: Batch) {
+        let pending = std::mem::take(&mut self.pending);
+        let mut batch: Batch = pending.into_iter().filter(|e| self.shown_live(e)).collect();
+        batch.extend(events);
         if let Some(channel) = &self.subscriber {
-            deliver(channel, self.mask.as_deref(), event);
+            deliver(channel, self.mask.as_deref(), batch);
         }
+    }
+
+    /// The live events kept from the window while a playback shows recorded ones
+    /// (system samples still flow).
+    fn shown_live(&self, event: &ProbeEvent) -> bool {
+        !self.replaying || matches!(event, ProbeEvent::System(_))
     }
 }
 
-/// Sends `event` to the window, masked with `mask` field by field. An event that
-/// masking left unreadable (a pattern matched a word the event's format needs) is
-/// not sent: the window misses one update rather than shows a secret.
-fn deliver(channel: &Channel<ProbeEvent>, mask: Option<&Redactor>, event: ProbeEvent) {
-    let event = match mask {
-        Some(mask) => match masked(mask, &event) {
-            Some(event) => event,
-            None => {
-                tracing::warn!(
-                    "a probe event that the redact patterns make unreadable was not shown"
-                );
-                return;
-            }
-        },
-        None => event,
+/// Sends `events` to the window as one message, each masked with `mask` field by
+/// field. An event that masking left unreadable (a pattern matched a word the
+/// event's format needs) is left out: the window misses one update rather than
+/// shows a secret.
+fn deliver(channel: &Channel<Batch>, mask: Option<&Redactor>, events: Batch) {
+    let events: Batch = match mask {
+        Some(mask) => events
+            .iter()
+            .filter_map(|event| {
+                let shown = masked(mask, event);
+                if shown.is_none() {
+                    tracing::warn!(
+                        "a probe event that the redact patterns make unreadable was not shown"
+                    );
+                }
+                shown
+            })
+            .collect(),
+        None => events,
     };
-    if let Err(e) = channel.send(event) {
-        tracing::debug!("probe event not delivered to the window: {e}");
+    if events.is_empty() {
+        return;
+    }
+    if let Err(e) = channel.send(events) {
+        tracing::debug!("probe events not delivered to the window: {e}");
     }
 }
 
@@ -101,8 +133,30 @@ fn masked(mask: &Redactor, event: &ProbeEvent) -> Option<ProbeEvent> {
 }
 
 impl Forward {
+    fn new() -> Arc<Self> {
+        Arc::new_cyclic(|me| Self {
+            state: Mutex::default(),
+            me: me.clone(),
+        })
+    }
+
     fn lock(&self) -> MutexGuard<'_, ForwardState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sends the pending batch after [`BATCH_WINDOW`], so the rest of its round joins it.
+    fn send_soon(&self) {
+        let me = self.me.clone();
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(BATCH_WINDOW).await;
+            if let Some(forward) = me.upgrade() {
+                forward.send_pending();
+            }
+        });
+    }
+
+    fn send_pending(&self) {
+        self.lock().send(Batch::new());
     }
 }
 
@@ -115,9 +169,13 @@ impl ProbeSink for Forward {
         if let Some(recording) = &state.recording {
             recording.write(event.clone());
         }
-        let live_hidden = state.replaying && !matches!(event, ProbeEvent::System(_));
-        if !live_hidden {
-            state.send(event);
+        if !state.shown_live(&event) || state.subscriber.is_none() {
+            return;
+        }
+        state.pending.push(event);
+        if state.pending.len() == 1 {
+            drop(state);
+            self.send_soon();
         }
     }
 }
@@ -126,7 +184,7 @@ impl Probes {
     pub fn new(terminals: Arc<Terminals>) -> Self {
         Self {
             inner: Mutex::default(),
-            sink: Arc::default(),
+            sink: Forward::new(),
             terminals,
         }
     }
@@ -259,7 +317,7 @@ fn terminal_sessions(terminals: &Terminals) -> Vec<TerminalSession> {
 /// Streams probe events to the window (replacing any earlier subscriber); the last
 /// state of every service is sent first.
 #[tauri::command]
-pub fn probe_attach(probes: State<'_, Arc<Probes>>, on_event: Channel<ProbeEvent>) {
+pub fn probe_attach(probes: State<'_, Arc<Probes>>, on_event: Channel<Batch>) {
     probes.subscribe(on_event);
 }
 
@@ -275,9 +333,13 @@ impl Probes {
         let mut state = self.sink.lock();
         let was = std::mem::replace(&mut state.replaying, replaying);
         if was && !replaying {
-            for status in state.last.values() {
-                state.send(ProbeEvent::Service(status.clone()));
-            }
+            let last = state
+                .last
+                .values()
+                .cloned()
+                .map(ProbeEvent::Service)
+                .collect();
+            state.send(last);
         }
     }
 
@@ -289,22 +351,24 @@ impl Probes {
 
     /// Shows a recorded probe event now, dated now.
     pub fn replay(&self, event: ProbeEvent) {
-        self.sink.lock().send(redated(event, now_ms()));
+        self.sink.lock().send(vec![redated(event, now_ms())]);
     }
 
     /// Makes `channel` the one that hears probe events, and tells it the last state
     /// of every service. Under the sink's lock, so no live event reaches the channel
     /// before the last state: a live answer sent first would be overwritten in the
     /// window by the older state replayed after it.
-    pub fn subscribe(&self, channel: Channel<ProbeEvent>) {
+    pub fn subscribe(&self, channel: Channel<Batch>) {
         let mut state = self.sink.lock();
-        for status in state.last.values() {
-            deliver(
-                &channel,
-                state.mask.as_deref(),
-                ProbeEvent::Service(status.clone()),
-            );
-        }
+        let last = state
+            .last
+            .values()
+            .cloned()
+            .map(ProbeEvent::Service)
+            .collect();
+        deliver(&channel, state.mask.as_deref(), last);
+        // What was pending was meant for the window before: its states are in `last`.
+        state.pending.clear();
         state.subscriber = Some(channel);
     }
 }

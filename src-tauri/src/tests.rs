@@ -141,6 +141,23 @@ fn capture_channel<T: tauri::ipc::IpcResponse>() -> (Channel<T>, mpsc::Receiver<
     (channel, rx)
 }
 
+/// A window's probe channel, heard one event at a time (it carries batches).
+fn capture_probes() -> (
+    Channel<Vec<cuedeck_core::probe::ProbeEvent>>,
+    mpsc::Receiver<Value>,
+) {
+    let (tx, rx) = mpsc::channel();
+    let channel = Channel::new(move |body: InvokeResponseBody| {
+        if let Ok(Value::Array(events)) = body.deserialize::<Value>() {
+            for event in events {
+                let _ = tx.send(event);
+            }
+        }
+        Ok(())
+    });
+    (channel, rx)
+}
+
 #[test]
 fn a_saved_file_is_pushed_to_the_window() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -274,7 +291,7 @@ fn probe_events_reach_the_window_and_a_late_window_gets_the_last_state() -> anyh
     let (app, window) = app(None);
     let port = healthy_server();
     let (_dir, path) = runbook_with_service(port)?;
-    let (channel, events) = capture_channel::<cuedeck_core::probe::ProbeEvent>();
+    let (channel, events) = capture_probes();
     // (A channel passed through the mock IPC would post to a webview; subscribe directly.)
     app.state::<Arc<Probes>>().subscribe(channel);
     invoke(&window, "open_runbook", json!({ "path": path })).expect("opens");
@@ -286,7 +303,7 @@ fn probe_events_reach_the_window_and_a_late_window_gets_the_last_state() -> anyh
     assert!(up["latencyMs"].is_number());
 
     // A reloaded window attaches again and hears the last state at once.
-    let (channel, late) = capture_channel::<cuedeck_core::probe::ProbeEvent>();
+    let (channel, late) = capture_probes();
     app.state::<Arc<Probes>>().subscribe(channel);
     let first = late.recv_timeout(Duration::from_secs(1))?;
     assert_eq!(first["kind"], "service");
@@ -409,7 +426,7 @@ fn a_playback_shows_recorded_lights_and_keeps_live_ones_back_until_live_again() 
     use cuedeck_core::probe::{Health, ProbeEvent, ServiceStatus};
     let (app, _window) = app(None);
     let probes = app.state::<Arc<Probes>>();
-    let (channel, events) = capture_channel::<ProbeEvent>();
+    let (channel, events) = capture_probes();
     probes.subscribe(channel);
     let status = |health: Health, at: u64| {
         ProbeEvent::Service(ServiceStatus {
@@ -449,6 +466,53 @@ fn a_playback_shows_recorded_lights_and_keeps_live_ones_back_until_live_again() 
         (live["health"].as_str(), live["at"].as_u64()),
         (Some("down"), Some(2))
     );
+    Ok(())
+}
+
+#[test]
+fn a_round_of_probe_events_reaches_the_window_as_one_message_in_order() -> anyhow::Result<()> {
+    use cuedeck_core::probe::{Health, ProbeEvent, ServiceStatus};
+    let (app, _window) = app(None);
+    let probes = app.state::<Arc<Probes>>();
+    let (channel, batches) = capture_channel::<Vec<ProbeEvent>>();
+    probes.subscribe(channel);
+    let status = |service: &str, at: u64| {
+        ProbeEvent::Service(ServiceStatus {
+            service: service.into(),
+            url: "http://127.0.0.1:1/health".into(),
+            health: Health::Up,
+            at,
+            latency_ms: Some(1.0),
+            http_status: Some(200),
+            error: None,
+        })
+    };
+    let sink = probes.sink_for_tests();
+    for (i, service) in ["gateway", "orders", "payments", "search"]
+        .iter()
+        .enumerate()
+    {
+        sink.publish(status(service, i as u64 + 1));
+    }
+    let batch = batches.recv_timeout(Duration::from_secs(1))?;
+    let order: Vec<&str> = batch
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["service"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        order,
+        ["gateway", "orders", "payments", "search"],
+        "{batch}"
+    );
+    assert!(
+        batches.recv_timeout(Duration::from_millis(200)).is_err(),
+        "the round came in more than one message"
+    );
+
+    // The next round is a batch of its own.
+    sink.publish(status("gateway", 10));
+    let next = batches.recv_timeout(Duration::from_secs(1))?;
+    assert_eq!(next.as_array().map(Vec::len), Some(1), "{next}");
     Ok(())
 }
 

@@ -7,7 +7,7 @@
 import "../shared/crash";
 import "./audience.css";
 import { clickerAction } from "../shared/clicker";
-import { byId, h } from "../shared/dom";
+import { byId, h, setText } from "../shared/dom";
 import {
   audienceBlank,
   audienceClicker,
@@ -19,7 +19,7 @@ import {
 } from "../shared/ipc";
 import type { AudienceBlock, AudienceStep, AudienceView, ShowState, TerminalGrid } from "../shared/model";
 import { formatClock } from "../shared/pacing";
-import { ShowClient, talkElapsedMs, timerRunning } from "../shared/show";
+import { ShowClient, clockInstant, talkElapsedMs, timerRunning, untilClockRedraw } from "../shared/show";
 import { fillContent } from "../shared/step-content";
 import { TerminalView, cellRatio, type TerminalSource } from "../shared/terminal-view";
 import { gridFor, tileLayout } from "./layout";
@@ -157,9 +157,10 @@ function renderClock(s: ShowState): void {
   const clock = byId("audience-clock");
   clock.hidden = !s.audience.showClock;
   if (clock.hidden) return;
-  const ms = talkElapsedMs(s.timer, Date.now());
-  clock.textContent = formatClock(ms);
-  if (timerRunning(s.timer)) clockTick = window.setTimeout(() => renderClock(s), 1000 - (ms % 1000) + 5);
+  // On whole wall-clock seconds, as the presenter's clock (shared/show.ts).
+  const now = Date.now();
+  setText(clock, formatClock(talkElapsedMs(s.timer, clockInstant(s.timer, now))));
+  if (timerRunning(s.timer)) clockTick = window.setTimeout(() => renderClock(s), untilClockRedraw(now));
 }
 
 /** States are handled one at a time, and only the newest is drawn once the view is in. */

@@ -109,11 +109,12 @@ async function command(cmd: ShowCommand): Promise<void> {
 
 /**
  * Probe events, applied together once per animation frame (see shared/frames.ts), the
- * charts drawn in that same frame.
+ * charts and the clock drawn in that same frame.
  */
 const probeEvents = new PerFrame<ProbeEvent>((events) => {
   events.forEach(applyProbe);
   charts.drawPending();
+  stage.redrawClock();
 });
 
 function onProbe(event: ProbeEvent): void {

@@ -3,7 +3,7 @@
 // state, and the notes' own zoom. Everything is drawn from the show state (core's
 // `show`) and the clock; nothing here keeps time of its own.
 
-import { byId, setText } from "../shared/dom";
+import { byId, setData, setHidden, setText } from "../shared/dom";
 import { formatBudget } from "../shared/logic";
 import type { Runbook, ShowState } from "../shared/model";
 import {
@@ -15,7 +15,7 @@ import {
   pacing,
   stepCountdown,
 } from "../shared/pacing";
-import { stepElapsedMs, talkElapsedMs, timerRunning } from "../shared/show";
+import { clockInstant, stepElapsedMs, talkElapsedMs, timerRunning, untilClockRedraw } from "../shared/show";
 import { nextPreview } from "./stage-logic";
 
 const NOTES_ZOOM = { min: 0.7, max: 2.5, step: 0.1 };
@@ -136,39 +136,55 @@ export class StagePanel {
   private renderClock(): (number | null)[] {
     window.clearTimeout(this.tick);
     const s = this.state;
-    const now = Date.now();
+    const timer = s?.timer;
+    const wallNow = Date.now();
+    const now = clockInstant(timer, wallNow);
     const current = s?.current ?? -1;
     const budgets = this.budgets(now);
-    const timer = s?.timer;
     const talkMs = timer ? talkElapsedMs(timer, now) : 0;
     const stepId = s?.currentStepId ?? null;
     const stepMs = timer && stepId ? stepElapsedMs(timer, stepId, stepId, now) : 0;
 
     setText(this.talk, formatClock(talkMs));
-    this.talk.dataset.state = !timer?.startedAt ? "stopped" : timer.pausedAt !== null ? "paused" : "running";
-    this.talk.title = this.talk.dataset.state === "running" ? "Talk time (T pauses)" : "Talk time (T starts or resumes)";
+    // Each second's redraw writes only what changed: an attribute set to its own value
+    // is still a mutation the page must style again.
+    const talkState = !timer?.startedAt ? "stopped" : timer.pausedAt !== null ? "paused" : "running";
+    setData(this.talk, "state", talkState);
+    const title = talkState === "running" ? "Talk time (T pauses)" : "Talk time (T starts or resumes)";
+    if (this.talk.title !== title) this.talk.title = title;
     setText(this.stepElapsed, `step ${formatClock(stepMs)}`);
 
     const budget = current >= 0 ? (budgets[current] ?? null) : null;
     const countdown = stepCountdown(budget, stepMs);
-    this.countdown.hidden = countdown === null;
-    this.bar.hidden = countdown === null;
+    setHidden(this.countdown, countdown === null);
+    setHidden(this.bar, countdown === null);
     if (countdown) {
       setText(this.countdown, `${formatCountdown(countdown.remainingMs)} of ${formatBudget(budget ?? 0)}`);
-      this.countdown.dataset.level = countdown.level;
-      this.bar.dataset.level = countdown.level;
-      this.barFill.style.width = `${Math.min(100, Math.max(0, countdown.fraction * 100))}%`;
+      setData(this.countdown, "level", countdown.level);
+      setData(this.bar, "level", countdown.level);
+      const width = `${Math.min(100, Math.max(0, countdown.fraction * 100))}%`;
+      if (this.barFill.style.width !== width) this.barFill.style.width = width;
     }
     const pace = timer?.startedAt ? pacing(budgets, current, talkMs, stepMs) : null;
     setText(this.pacingLabel, pace?.label ?? "");
-    this.pacingLabel.dataset.delta = pace ? String(Math.sign(pace.deltaMs)) : "0";
+    setData(this.pacingLabel, "delta", pace ? String(Math.sign(pace.deltaMs)) : "0");
     const done = expectedFinish(budgets, current, stepMs, now);
     const endBy = this.runbook?.frontMatter.end ?? null;
     const finish = [done !== null ? `finish ≈ ${formatWallClock(done)}` : "", endBy ? `end by ${endBy}` : ""];
     setText(this.finish, finish.filter((t) => t !== "").join(" · "));
     // Redraw when the shown second changes; a stopped or paused clock needs none.
-    if (timer && timerRunning(timer)) this.tick = window.setTimeout(() => this.renderClock(), 1000 - (talkMs % 1000) + 5);
+    // A probe round usually comes first (`redrawClock`), and this waits again.
+    if (timer && timerRunning(timer)) this.tick = window.setTimeout(() => this.renderClock(), untilClockRedraw(wallNow));
     return budgets;
+  }
+
+  /**
+   * Redraws a running clock now, in a frame drawn anyway (a probe round's): probes
+   * tick on whole seconds, as the clock changes, so at rest the window draws one
+   * frame a second instead of two.
+   */
+  redrawClock(): void {
+    if (this.state && timerRunning(this.state.timer)) this.renderClock();
   }
 
   private renderNext(current: number, budgets: (number | null)[]): void {

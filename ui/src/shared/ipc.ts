@@ -154,11 +154,12 @@ export function openLink(url: string): Promise<void> {
 
 /**
  * Streams the open runbook's probe events (service states, metric points, system
- * samples) to `onEvent`; the latest state of each service arrives first.
+ * samples) to `onEvent`, in order; the latest state of each service arrives first.
+ * The backend sends a round of probes as one message (each costs an evaluation).
  */
 export function probeAttach(onEvent: (event: ProbeEvent) => void): Promise<void> {
-  const channel = new Channel<ProbeEvent>();
-  channel.onmessage = onEvent;
+  const channel = new Channel<ProbeEvent[]>();
+  channel.onmessage = (events) => events.forEach(onEvent);
   return invoke<void>("probe_attach", { onEvent: channel });
 }
 

@@ -24,6 +24,29 @@ export function timerRunning(timer: ShowTimer): boolean {
   return timer.startedAt !== null && timer.pausedAt === null;
 }
 
+/**
+ * Past a whole second, how long a window's clock waits before redrawing when
+ * nothing else redrew it: the presenter's clock redraws in the frame of a probe
+ * round, which arrives within a few tens of ms of the second.
+ */
+export const CLOCK_REDRAW_AFTER_MS = 60;
+
+/**
+ * The moment a running clock shows: the last whole second of the wall clock (a
+ * stopped or paused clock shows `now`; it does not move). Every window's clock then
+ * changes at the same moments, and the presenter's can change in the frame of a
+ * probe round (probes tick on whole seconds too) rather than in a frame of its own:
+ * at rest, each frame costs the window about as much as everything else it does.
+ */
+export function clockInstant(timer: ShowTimer | undefined, now: number): number {
+  return timer && timerRunning(timer) ? now - (now % 1000) : now;
+}
+
+/** How long from `now` until a running clock should be redrawn, if nothing redrew it. */
+export function untilClockRedraw(now: number): number {
+  return 1000 - (now % 1000) + CLOCK_REDRAW_AFTER_MS;
+}
+
 /** This window's subscription: the latest state, and who to tell of a new one. */
 export class ShowClient {
   private latest: ShowState | null = null;
