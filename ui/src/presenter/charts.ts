@@ -45,6 +45,7 @@ export class ChartStrip {
     windowSelect.addEventListener("change", () => {
       this.store.setWindow(Number(windowSelect.value));
       for (const chart of this.charts.values()) this.redraw(chart);
+      this.drawLater();
     });
     new ResizeObserver(() => this.resize()).observe(list);
     if (root.parentElement) new ResizeObserver(() => this.pin(null)).observe(root.parentElement);
@@ -70,9 +71,14 @@ export class ChartStrip {
       chart.targets = targetLines(chart.series.label, chart.series.unit, runbook);
       this.redraw(chart);
     }
+    this.drawLater();
     this.updateEmpty();
   }
 
+  /**
+   * A source's new points (and error). The plots are drawn by the `drawPending` that
+   * follows in the same frame (main.ts), so no frame of their own is asked for.
+   */
   addMetrics(source: string, points: MetricPoint[], error: string | null): void {
     if (error) this.errors.set(source, error);
     else this.errors.delete(source);
@@ -177,11 +183,13 @@ export class ChartStrip {
     };
   }
 
-  /** Its label and point count now; the plot at the next frame it is in sight. */
+  /**
+   * Its label and point count now; the plot at the next `drawPending` while it is in
+   * sight (a caller outside a probe round's frame asks for one with `drawLater`).
+   */
   private redraw(chart: Chart): void {
     const s = chart.series;
     this.stale.add(chart);
-    this.frame.push(chart);
     setText(chart.value, valueLabel(s.ys[s.ys.length - 1], s.unit));
     const points = String(s.xs.length);
     if (chart.box.dataset.points !== points) chart.box.dataset.points = points;

@@ -39,12 +39,15 @@ export class HealthBar {
 
   /**
    * Whether a change to `node` cannot change how the top bar fits: the summary light
-   * (the fit repaints it), or a light while the lights are folded into it (their
-   * latencies change every second, and a folded light takes no room).
+   * (the fit repaints it), a light's latency (every second; its label has a fixed
+   * width), or a light while the lights are folded into it (a folded light takes no
+   * room).
    */
   ownsRefitFree(node: Node): boolean {
     const folded = this.root.parentElement?.classList.contains("collapsed") ?? false;
-    return this.summary.contains(node) || (folded && this.root.contains(node));
+    const element = node instanceof Element ? node : node.parentElement;
+    const latency = element?.closest(".latency") !== null && element !== null && this.root.contains(element);
+    return this.summary.contains(node) || latency || (folded && this.root.contains(node));
   }
 
   /** Collapses the lights into the summary when they don't fit the bar in full. */

@@ -46,6 +46,13 @@ describe("labels", () => {
     expect(latencyLabel(status())).toBe("12 ms");
     expect(latencyLabel(status({ latencyMs: 3.21 }))).toBe("3.2 ms");
     expect(latencyLabel(status({ latencyMs: null }))).toBe("");
+    expect(latencyLabel(status({ latencyMs: 999.4 }))).toBe("999 ms");
+    expect(latencyLabel(status({ latencyMs: 999.6 }))).toBe("1.0 s");
+    expect(latencyLabel(status({ latencyMs: 2345 }))).toBe("2.3 s");
+    expect(latencyLabel(status({ latencyMs: 30_000 }))).toBe("30 s");
+    for (const ms of [0.1, 9.99, 10, 999, 1500, 9949, 9951, 120_000]) {
+      expect(latencyLabel(status({ latencyMs: ms })).length).toBeLessThanOrEqual(6);
+    }
     const title = lightTitle(status({ health: "down", error: "connection refused" }));
     expect(title).toContain("demo: down");
     expect(title).toContain("connection refused");

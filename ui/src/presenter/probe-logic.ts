@@ -95,8 +95,13 @@ function round1(v: number): number {
 
 /** "12 ms" for a light's latency; nothing before the first answer. */
 export function latencyLabel(status: ServiceStatus): string {
-  if (status.latencyMs === null) return "";
-  return status.latencyMs < 10 ? `${status.latencyMs.toFixed(1)} ms` : `${Math.round(status.latencyMs)} ms`;
+  const ms = status.latencyMs;
+  if (ms === null) return "";
+  // At most six characters: the label has a fixed width (style.css), so a new
+  // latency every second never changes how the top bar fits.
+  if (ms < 9.95) return `${ms.toFixed(1)} ms`;
+  if (ms < 999.5) return `${Math.round(ms)} ms`;
+  return ms < 9950 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
 
 /** The hover text of a light: state, URL, and the last error when there is one. */
