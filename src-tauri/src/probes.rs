@@ -91,6 +91,15 @@ impl ForwardState {
         }
     }
 
+    /// Every service's last state, as events for the window.
+    fn last_states(&self) -> Batch {
+        self.last
+            .values()
+            .cloned()
+            .map(ProbeEvent::Service)
+            .collect()
+    }
+
     /// The live events kept from the window while a playback shows recorded ones
     /// (system samples still flow).
     fn shown_live(&self, event: &ProbeEvent) -> bool {
@@ -333,12 +342,7 @@ impl Probes {
         let mut state = self.sink.lock();
         let was = std::mem::replace(&mut state.replaying, replaying);
         if was && !replaying {
-            let last = state
-                .last
-                .values()
-                .cloned()
-                .map(ProbeEvent::Service)
-                .collect();
+            let last = state.last_states();
             state.send(last);
         }
     }
@@ -360,13 +364,7 @@ impl Probes {
     /// window by the older state replayed after it.
     pub fn subscribe(&self, channel: Channel<Batch>) {
         let mut state = self.sink.lock();
-        let last = state
-            .last
-            .values()
-            .cloned()
-            .map(ProbeEvent::Service)
-            .collect();
-        deliver(&channel, state.mask.as_deref(), last);
+        deliver(&channel, state.mask.as_deref(), state.last_states());
         // What was pending was meant for the window before: its states are in `last`.
         state.pending.clear();
         state.subscriber = Some(channel);

@@ -7,7 +7,7 @@
 import "../shared/crash";
 import "./audience.css";
 import { clickerAction } from "../shared/clicker";
-import { byId, h, setText } from "../shared/dom";
+import { byId, h, setHidden, setText } from "../shared/dom";
 import {
   audienceBlank,
   audienceClicker,
@@ -155,7 +155,7 @@ function layoutTerminals(s: ShowState, step: AudienceStep | null, names: string[
 function renderClock(s: ShowState): void {
   window.clearTimeout(clockTick);
   const clock = byId("audience-clock");
-  clock.hidden = !s.audience.showClock;
+  setHidden(clock, !s.audience.showClock);
   if (clock.hidden) return;
   // On whole wall-clock seconds, as the presenter's clock (shared/show.ts).
   const now = Date.now();

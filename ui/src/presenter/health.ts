@@ -45,9 +45,9 @@ export class HealthBar {
    */
   ownsRefitFree(node: Node): boolean {
     const folded = this.root.parentElement?.classList.contains("collapsed") ?? false;
-    const element = node instanceof Element ? node : node.parentElement;
-    const latency = element?.closest(".latency") !== null && element !== null && this.root.contains(element);
-    return this.summary.contains(node) || latency || (folded && this.root.contains(node));
+    const latency = (node instanceof Element ? node : node.parentElement)?.closest(".latency") ?? null;
+    const inLatency = latency !== null && this.root.contains(latency);
+    return this.summary.contains(node) || inLatency || (folded && this.root.contains(node));
   }
 
   /** Collapses the lights into the summary when they don't fit the bar in full. */
