@@ -86,7 +86,62 @@ async fn enter_runs_the_step_in_a_real_terminal_with_status_badges() -> Result<(
         )
         .await?;
         app.screenshot("terminal-stopped").await?;
-        Ok(())
+        echoes_are_drawn_at_once(app).await
     })
     .await
+}
+
+/// A key's echo is drawn in the task that parsed it, not on the next animation frame
+/// (terminal-view.ts `drawNow`): right after each parse the cursor's row on screen
+/// already shows the buffer's text. On xterm's own schedule the row would still be the
+/// old one there, so this fails if the internals `drawNow` reaches change.
+async fn echoes_are_drawn_at_once(app: &cuedeck_e2e::App) -> Result<()> {
+    let counted = "window.__cuedeckTerminals.echoesDrawnAtOnce('main')";
+    let before = app
+        .js(&format!("return {counted}"))
+        .await?
+        .as_u64()
+        .unwrap_or(0);
+    app.js(
+        "const x = window.__cuedeckTerminals.xterm('main'); x.focus(); \
+         const seen = window.__echoRows = []; \
+         x.onWriteParsed(() => { const b = x.buffer.active; \
+           const line = b.getLine(b.baseY + b.cursorY)?.translateToString(true) ?? ''; \
+           const rows = document.querySelectorAll('.terminal-view[data-terminal=\"main\"] .xterm-rows > div'); \
+           const shown = (rows[b.cursorY]?.textContent ?? '').replace(/\\u00a0/g, ' ').trimEnd(); \
+           seen.push({ line: line.trimEnd(), shown }); });",
+    )
+    .await?;
+    let mut typed = String::new();
+    for c in ['q', 'z', 'w'] {
+        app.press_char(c).await?;
+        typed.push(c);
+        app.wait_for("the key's echo", &terminal_has("main", &typed), UI_TIMEOUT)
+            .await?;
+    }
+    let renderer = app
+        .js("return window.__cuedeckTerminals.renderer('main')")
+        .await?;
+    if renderer.as_str() == Some("dom") {
+        let seen = app.js("return window.__echoRows").await?;
+        let rows = seen.as_array().context("the parses seen")?;
+        ensure!(!rows.is_empty(), "no parse seen after the keys");
+        for row in rows {
+            ensure!(
+                row["line"] == row["shown"],
+                "an echo was parsed but not drawn yet (it waits for the next frame): {row}"
+            );
+        }
+    }
+    let after = app
+        .js(&format!("return {counted}"))
+        .await?
+        .as_u64()
+        .unwrap_or(0);
+    ensure!(
+        after >= before + 3,
+        "{} of 3 echoes drawn at once",
+        after - before
+    );
+    app.ctrl('u').await
 }

@@ -81,6 +81,7 @@ export class TerminalPane {
       atBottom: (name: string): boolean => this.views.get(name)?.atBottom() ?? false,
       resyncs: (name: string): number => this.views.get(name)?.resyncs ?? 0,
       renderer: (name: string): string | null => this.views.get(name)?.renderer ?? null,
+      echoesDrawnAtOnce: (name: string): number => this.views.get(name)?.echoesDrawnAtOnce ?? 0,
       // The xterm.js terminal itself, for the window benchmark's keystroke-to-echo
       // timing (its onRender event and its textarea's keydown).
       xterm: (name: string): unknown => this.views.get(name)?.term ?? null,

@@ -4,6 +4,9 @@ import type { BlockStatus } from "./model";
 import {
   BLINK_FOR_MS,
   CursorBlink,
+  ECHO_MAX_BYTES,
+  ECHO_WITHIN_MS,
+  EchoWatch,
   keyTypingData,
   statusDetail,
   fontForGrid,
@@ -318,5 +321,26 @@ describe("CursorBlink", () => {
     expect(blink.blinks(9500)).toBe(true);
     blink.blur();
     expect(blink.blinks(9500)).toBe(false);
+  });
+});
+
+describe("EchoWatch", () => {
+  it("draws the first small write after a key at once, and only that one", () => {
+    const echo = new EchoWatch();
+    expect(echo.drawsNow(0, 1), "no key typed").toBe(false);
+    echo.typed(100);
+    expect(echo.drawsNow(103, 1)).toBe(true);
+    expect(echo.drawsNow(104, 1), "the key's echo was drawn already").toBe(false);
+  });
+
+  it("leaves late or large output to the next frame", () => {
+    const echo = new EchoWatch();
+    echo.typed(0);
+    expect(echo.drawsNow(ECHO_WITHIN_MS + 1, 1)).toBe(false);
+    echo.typed(0);
+    expect(echo.drawsNow(1, ECHO_MAX_BYTES + 1)).toBe(false);
+    expect(echo.drawsNow(2, 1), "a large write ends the wait too").toBe(false);
+    echo.typed(0);
+    expect(echo.drawsNow(ECHO_WITHIN_MS, ECHO_MAX_BYTES)).toBe(true);
   });
 });

@@ -297,3 +297,31 @@ export class CursorBlink {
     return this.blinks(now) ? BLINK_FOR_MS - (now - this.lastActive) : null;
   }
 }
+
+/** How long after a key its echo is waited for. */
+export const ECHO_WITHIN_MS = 500;
+/** Output larger than this is no echo: it is drawn on the next frame like any other. */
+export const ECHO_MAX_BYTES = 4096;
+
+/**
+ * Which output is a key's echo, to be drawn at once rather than on the next animation
+ * frame: the first write after a key typed in the view, if it comes within
+ * `ECHO_WITHIN_MS` and is small. One write per key, so output that streams while the
+ * user types is still drawn once a frame.
+ */
+export class EchoWatch {
+  private typedAt: number | null = null;
+
+  /** A key (or a paste) went to the program. */
+  typed(now: number): void {
+    this.typedAt = now;
+  }
+
+  /** A write of `bytes` bytes was parsed: whether to draw it now. */
+  drawsNow(now: number, bytes: number): boolean {
+    if (this.typedAt === null) return false;
+    const echo = now - this.typedAt <= ECHO_WITHIN_MS && bytes <= ECHO_MAX_BYTES;
+    this.typedAt = null;
+    return echo;
+  }
+}

@@ -428,6 +428,12 @@ impl Bench {
             )
             .await?;
         }
+        // Read before Ctrl+U, whose line redraw is drawn at once too.
+        let at_once = app
+            .js("return window.__cuedeckTerminals.echoesDrawnAtOnce('t3')")
+            .await?
+            .as_u64()
+            .unwrap_or(0);
         app.ctrl('u').await?;
         let read = |v: &serde_json::Value| -> Vec<f64> {
             let mut ms: Vec<f64> = v
@@ -459,7 +465,8 @@ impl Bench {
         self.rows.push(Row::new(
             "  of which to the echo written into the view",
             format!(
-                "p50 {:.1} ms, p99 {:.1} ms (the rest waits for the next frame)",
+                "p50 {:.1} ms, p99 {:.1} ms; {at_once} of {ECHO_KEYS} echoes drawn at once, \
+                 not on the next frame",
                 percentile(&arrived, 50.0),
                 percentile(&arrived, 99.0)
             ),
