@@ -1,7 +1,8 @@
 //! Layout for real rooms: the presenter's top bar stays on one line, every label
 //! whole, at 1280x720 and 1920x1080 with no service and with eight (which fold into
 //! one summary light); the audience's terminal shows its 100 columns whole, in a
-//! font that grows with the screen, at 1024x768 and 1920x1080.
+//! font that grows with the screen, at 1024x768 and 1920x1080; both windows draw their
+//! text in the fonts the app ships.
 
 use std::time::Duration;
 
@@ -58,6 +59,22 @@ const TOP_BAR_PROBLEMS: &str = r#"(() => {
   return problems;
 })()"#;
 
+/// The window's text is drawn in the app's own faces (`ui/src/shared/fonts.css`), loaded
+/// from the app, not in whatever the system would substitute: both faces in use and
+/// loaded, and the page's text in Inter.
+async fn bundled_fonts_drawn(app: &App, window: &str) -> Result<()> {
+    app.wait_for(
+        &format!("the {window} window's text in the bundled fonts"),
+        "document.fonts.status === 'loaded' \
+         && ['Inter Variable', 'JetBrains Mono Variable'].every(name => [...document.fonts] \
+              .some(f => f.family.replace(/\"/g, '') === name && f.status === 'loaded')) \
+         && getComputedStyle(document.body).fontFamily.replace(/\"/g, '').startsWith('Inter Variable')",
+        UI_TIMEOUT,
+    )
+    .await
+    .map(drop)
+}
+
 async fn top_bar_problems(app: &App) -> Result<Vec<String>> {
     let v = app.js(&format!("return {TOP_BAR_PROBLEMS};")).await?;
     Ok(serde_json::from_value(v)?)
@@ -77,6 +94,7 @@ async fn the_top_bar_stays_on_one_line_with_no_service_with_eight_and_with_every
     ] {
         with_app(&env, &format!("layout-{services}"), &fixture(runbook), async |app| {
             app.wait_ready().await?;
+            bundled_fonts_drawn(app, "presenter").await?;
             // 1440: wide enough for full labels by width alone, not with a pre-flight
             // button, a light and a long title.
             for (w, h) in [(1280, 720), (1440, 900), (1920, 1080)] {
@@ -146,6 +164,7 @@ async fn the_audience_terminal_shows_its_columns_whole_at_every_size() -> Result
             let audience = app.wait_for_new_window(&presenter, WINDOW_TIMEOUT).await?;
             app.switch_to(&audience).await?;
             app.wait_ready().await?;
+            bundled_fonts_drawn(app, "audience").await?;
             for (w, h) in [(1024, 768), (1920, 1080)] {
             resize(app, w, h).await?;
             // Readable from the back: 100 columns across, whole, in a font that grows

@@ -5,6 +5,7 @@
 // redacted terminal streams. It renders from the show state like the presenter.
 
 import "../shared/crash";
+import "../shared/fonts.css";
 import "./audience.css";
 import { clickerAction } from "../shared/clicker";
 import { byId, h, setHidden, setText } from "../shared/dom";

@@ -27,7 +27,13 @@ export const VIEW_SCROLLBACK = 5000;
 
 /** The OSC that starts a resync (a view that skipped frames, brought up to date). */
 export const RESYNC_OSC = 5379;
-const FONT_FAMILY = '"JetBrains Mono", "DejaVu Sans Mono", "Liberation Mono", monospace';
+/** The terminals' font: the app's own (`fonts.css`), then the system's monospace. */
+const FONT_FAMILY = '"JetBrains Mono Variable", monospace';
+
+// xterm.js measures its cell once, when a view opens, and so does `cellRatio`: measured
+// before the face is in, they would size every cell by the fallback font. This module
+// is loaded once per window, so waiting here covers every view.
+await document.fonts?.load(`16px ${FONT_FAMILY}`).catch((e: unknown) => console.error("cannot load the terminal font", e));
 
 /** Where a view's bytes come from and where its keys and size go. */
 export interface TerminalSource {
