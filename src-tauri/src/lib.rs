@@ -316,6 +316,7 @@ pub fn run(initial: Option<PathBuf>) -> anyhow::Result<()> {
         PrefsPlace::user(),
     )
     .setup(|app| {
+        probes::warm_shared_client();
         // The presenter's window is made from tauri.conf.json before this runs, hidden:
         // GTK applies its configured size when it is first shown, so a size set before
         // that is lost. It is placed, then shown.

@@ -7,13 +7,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 
-use cuedeck_core::probe::health;
 use cuedeck_core::probe::monitor::{Monitor, MonitorConfig};
 use cuedeck_core::probe::preflight::{self, PreflightReport};
 use cuedeck_core::probe::system::TerminalSession;
+use cuedeck_core::probe::{health, HttpClient};
 use cuedeck_core::probe::{
     now_ms, Health, MetricPoint, ProbeEvent, ProbeSink, ServiceStatus, SystemSample, UnixMs,
 };
@@ -260,7 +260,7 @@ impl Probes {
             monitor.reconfigure(config);
             return;
         }
-        match health::http_client() {
+        match shared_client() {
             Ok(client) => {
                 let sink: Arc<dyn ProbeSink> = self.sink.clone();
                 let runtime = tauri::async_runtime::handle();
@@ -293,6 +293,29 @@ impl Probes {
                 ),
             }));
         }
+    }
+}
+
+/// The app's one HTTP client for its probes, made once. Making one reads and parses
+/// the system's root certificates (rustls): about 40 ms, which used to lie on the path
+/// of every runbook's opening, the first window's cold start included.
+/// [`warm_shared_client`] makes it on a thread of its own as the app starts, so by the
+/// time a runbook opens it is ready (or the opening waits for it, not a second one).
+static CLIENT: OnceLock<Result<HttpClient, String>> = OnceLock::new();
+
+fn shared_client() -> Result<HttpClient, String> {
+    CLIENT
+        .get_or_init(|| health::http_client().map_err(|e| e.to_string()))
+        .clone()
+}
+
+/// Starts making the probes' HTTP client in the background (see [`CLIENT`]).
+pub fn warm_shared_client() {
+    let spawned = std::thread::Builder::new()
+        .name("http-client".into())
+        .spawn(|| drop(shared_client()));
+    if let Err(e) = spawned {
+        tracing::warn!("cannot make the HTTP client ahead of time: {e}");
     }
 }
 

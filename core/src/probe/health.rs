@@ -146,6 +146,10 @@ pub fn same_host(a: &reqwest::Url, b: &reqwest::Url) -> bool {
     a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
 }
 
+/// What [`http_client`] makes, named for the app, which keeps one without depending on
+/// reqwest itself.
+pub type HttpClient = Client;
+
 /// The client every probe and metrics poll shares (one connection pool). Services are
 /// local, so proxies from the environment are ignored; redirects are followed a few
 /// times, to the same host only. Timeouts are not set here: each request is bounded

@@ -23,5 +23,5 @@ pub use events::{
     now_ms, Health, MetricPoint, ProbeEvent, ProbeSink, ServiceStatus, SystemSample, TerminalUsage,
     UnixMs,
 };
-pub use health::{http_client, probe_service, wait_until_up, ClientError, FetchError};
+pub use health::{http_client, probe_service, wait_until_up, ClientError, FetchError, HttpClient};
 pub use monitor::{Monitor, MonitorConfig, TerminalList};
