@@ -77,7 +77,7 @@ fn window(ws: &Workspace) -> Result<()> {
     if !cfg!(target_os = "linux") {
         anyhow::bail!("the window benchmark needs Linux (Xvfb, tauri-driver, /proc)");
     }
-    setup::setup(&ws.ui_dir(), Purpose::Test, false)?;
+    setup::setup(&ws.ui_dir(), Purpose::Bench, false)?;
     ui::npm(&ws.ui_dir(), "build")?;
     e2e::build_app(ws, Profile::Release)?;
     let app = ws.target_dir()?.join("release").join(APP_PACKAGE);

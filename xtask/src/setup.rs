@@ -43,6 +43,10 @@ pub const TEST_PACKAGES: &[&str] = &[
     "desktop-file-utils",
 ];
 
+/// Extra packages for `cargo xtask bench window`: alacritty, the terminal its `seq` line
+/// is measured against (on the same display, at the same grid).
+pub const BENCH_PACKAGES: &[&str] = &["alacritty"];
+
 pub const MIN_NODE_MAJOR: u32 = 20;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +68,8 @@ pub enum Purpose {
     Run,
     /// Everything `cargo xtask test` needs, end-to-end tests included.
     Test,
+    /// What `test` needs, and the window benchmark's baseline terminal.
+    Bench,
 }
 
 /// Everything setup looks at, so tests can fake the machine.
@@ -210,9 +216,9 @@ pub fn find_tauri_driver(probe: &dyn Probe) -> Option<PathBuf> {
 pub fn plan(probe: &dyn Probe, purpose: Purpose, ui_dir: &Path) -> Plan {
     let mut plan = Plan::default();
     let os = probe.os();
-    let test = purpose == Purpose::Test;
+    let test = purpose != Purpose::Run;
     match &os {
-        Os::Debian { id } => plan_debian(probe, id, test, &mut plan),
+        Os::Debian { id } => plan_debian(probe, id, purpose, &mut plan),
         Os::Mac => plan_macos(probe, test, &mut plan),
         Os::OtherLinux { id } => plan_other_linux(probe, id, test, &mut plan),
         Os::Other(name) => plan.problems.push(format!(
@@ -293,10 +299,16 @@ fn check_node(probe: &dyn Probe, plan: &mut Plan) -> Option<bool> {
     }
 }
 
-fn plan_debian(probe: &dyn Probe, id: &str, test: bool, plan: &mut Plan) {
+fn plan_debian(probe: &dyn Probe, id: &str, purpose: Purpose, plan: &mut Plan) {
+    let test = purpose != Purpose::Run;
     let wanted: Vec<&str> = BUILD_PACKAGES
         .iter()
         .chain(if test { TEST_PACKAGES } else { &[] })
+        .chain(if purpose == Purpose::Bench {
+            BENCH_PACKAGES
+        } else {
+            &[]
+        })
         .copied()
         .collect();
     let mut missing: Vec<String> = wanted
@@ -679,6 +691,21 @@ mod tests {
                 "env DEBIAN_FRONTEND=noninteractive apt-get update",
                 "env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libssl-dev xvfb"
             ]
+        );
+    }
+
+    #[test]
+    fn the_window_benchmark_installs_alacritty_and_the_tests_do_not() {
+        let f = debian_with_everything();
+        let plan = super::plan(&f, Purpose::Test, ui());
+        assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+        let plan = super::plan(&f, Purpose::Bench, ui());
+        assert_eq!(
+            plan.actions,
+            vec![Action::Apt {
+                sudo: false,
+                packages: vec!["alacritty".into()]
+            }]
         );
     }
 
