@@ -72,6 +72,13 @@ pub enum Purpose {
     Bench,
 }
 
+impl Purpose {
+    /// Whether the test packages and tauri-driver are wanted (`test` and `bench`).
+    fn runs_tests(self) -> bool {
+        self != Purpose::Run
+    }
+}
+
 /// Everything setup looks at, so tests can fake the machine.
 pub trait Probe {
     fn os(&self) -> Os;
@@ -216,7 +223,7 @@ pub fn find_tauri_driver(probe: &dyn Probe) -> Option<PathBuf> {
 pub fn plan(probe: &dyn Probe, purpose: Purpose, ui_dir: &Path) -> Plan {
     let mut plan = Plan::default();
     let os = probe.os();
-    let test = purpose != Purpose::Run;
+    let test = purpose.runs_tests();
     match &os {
         Os::Debian { id } => plan_debian(probe, id, purpose, &mut plan),
         Os::Mac => plan_macos(probe, test, &mut plan),
@@ -300,7 +307,7 @@ fn check_node(probe: &dyn Probe, plan: &mut Plan) -> Option<bool> {
 }
 
 fn plan_debian(probe: &dyn Probe, id: &str, purpose: Purpose, plan: &mut Plan) {
-    let test = purpose != Purpose::Run;
+    let test = purpose.runs_tests();
     let wanted: Vec<&str> = BUILD_PACKAGES
         .iter()
         .chain(if test { TEST_PACKAGES } else { &[] })
